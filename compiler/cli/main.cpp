@@ -1,0 +1,427 @@
+// main.cpp — the `sigmatch` CLI: check | compile | scan | explain | test. The contract (flags,
+// output formats, exit codes) is in DESIGN.md "CLI contract"; exit codes: 0 ok, 1 rule errors
+// (or failed rule tests, or malformed records with --strict), 2 usage or I/O error.
+// Tested by tests/cli/ (ctest cases running the built binary) and tests/e2e.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "compiler/condition/cond_ast.hpp"
+#include "compiler/pipeline.hpp"
+#include "compiler/sema/check.hpp"
+#include "runtime/bytecode/disasm.hpp"
+#include "runtime/input/reader.hpp"
+#include "sigmatch/runtime.hpp"
+#include "sigmatch/version.hpp"
+
+namespace {
+
+using namespace sigmatch;
+namespace fs = std::filesystem;
+
+constexpr int kExitOk = 0;
+constexpr int kExitRuleErrors = 1;
+constexpr int kExitUsage = 2;
+
+std::string json_str(std::string_view s) {
+  std::string o = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': o += "\\\""; break;
+      case '\\': o += "\\\\"; break;
+      case '\n': o += "\\n"; break;
+      case '\r': o += "\\r"; break;
+      case '\t': o += "\\t"; break;
+      default:
+        if (c < 0x20) o += fmt::format("\\u{:04x}", c);
+        else o += static_cast<char>(c);
+    }
+  }
+  return o + "\"";
+}
+
+void print_diags(diag::DiagSink& sink, const diag::SourceCache& sources, const std::string& format,
+                 std::FILE* out) {
+  sink.sort();
+  std::string text = format == "json"    ? diag::render_json(sink.all())
+                     : format == "sarif" ? diag::render_sarif(sink.all())
+                                         : diag::render_text(sink.all(), sources);
+  std::fputs(text.c_str(), out);
+}
+
+bool is_image_path(const std::string& p) {
+  if (fs::path(p).extension() == ".smc") return true;
+  std::ifstream in(p, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, 4);
+  return in.gcount() == 4 && std::string_view(magic, 4) == "SGMC";
+}
+
+// Rules for scan/test/explain: .smc images are loaded, rule files/dirs are compiled. Returns
+// null on failure (diagnostics already printed). *rule_errors is set when some rules failed.
+std::shared_ptr<const Program> load_rules(const std::vector<std::string>& paths, int opt_level,
+                                          bool* rule_errors, bool* io_error) {
+  std::vector<std::string> sources;
+  std::string image_path;
+  for (const auto& p : paths) {
+    if (!fs::is_directory(p) && is_image_path(p)) {
+      if (!image_path.empty() || paths.size() > 1) {
+        std::fprintf(stderr, "sigmatch: a compiled image (%s) cannot be combined with other rule paths\n", p.c_str());
+        *io_error = true;
+        return nullptr;
+      }
+      image_path = p;
+    } else {
+      sources.push_back(p);
+    }
+  }
+  std::shared_ptr<const Program> prog;
+  if (!image_path.empty()) {
+    Status s = Program::load_file(image_path, &prog);
+    if (!s.ok()) {
+      std::fprintf(stderr, "sigmatch: %s: %s\n", image_path.c_str(), s.message().c_str());
+      *io_error = true;
+      return nullptr;
+    }
+    return prog;
+  }
+  diag::DiagSink sink;
+  CompileOptions opts;
+  opts.opt_level = opt_level;
+  opts.lint = false;
+  Compilation c = compile_paths(sources, opts, sink);
+  print_diags(sink, c.sources, "text", stderr);
+  *rule_errors = sink.has_errors();
+  for (auto& d : sink.all()) *io_error |= d.code == diag::Code::I0001;
+  if (c.image.empty()) return nullptr;
+  Status s = Program::load(c.image, &prog);
+  if (!s.ok()) {
+    std::fprintf(stderr, "sigmatch: internal error: %s\n", s.message().c_str());
+    *io_error = true;
+    return nullptr;
+  }
+  return prog;
+}
+
+std::vector<std::string> field_names(const Program& p) {
+  std::vector<std::string> v;
+  for (std::size_t i = 0; i < p.field_count(); ++i) v.emplace_back(p.field_name(i));
+  return v;
+}
+
+struct ScanStats {
+  std::uint64_t records = 0, evaluated = 0, malformed = 0, matches = 0, bytes = 0;
+  double parse_s = 0, eval_s = 0;
+};
+
+int cmd_check(const std::vector<std::string>& paths, const std::string& format, bool werror, bool lint) {
+  diag::DiagSink sink;
+  CompileOptions opts;
+  opts.lint = lint;
+  Compilation c = compile_paths(paths, opts, sink);
+  print_diags(sink, c.sources, format, stdout);
+  if (format == "text")
+    std::fprintf(stderr, "%zu files, %zu rules checked: %zu errors, %zu warnings\n", c.files.size(),
+                 c.rules.size(), sink.error_count(), sink.warning_count());
+  for (auto& d : sink.all())
+    if (d.code == diag::Code::I0001) return kExitUsage;
+  if (sink.has_errors() || (werror && sink.warning_count() > 0)) return kExitRuleErrors;
+  return kExitOk;
+}
+
+int cmd_compile(const std::vector<std::string>& paths, const std::string& out_path, int opt_level,
+                bool werror) {
+  diag::DiagSink sink;
+  CompileOptions opts;
+  opts.opt_level = opt_level;
+  Compilation c = compile_paths(paths, opts, sink);
+  print_diags(sink, c.sources, "text", stderr);
+  for (auto& d : sink.all())
+    if (d.code == diag::Code::I0001) return kExitUsage;
+  if (c.image.empty()) return kExitRuleErrors;
+  std::ofstream out(out_path, std::ios::binary | std::ios::trunc);
+  out.write(c.image.data(), static_cast<std::streamsize>(c.image.size()));
+  if (!out) {
+    std::fprintf(stderr, "sigmatch: cannot write %s\n", out_path.c_str());
+    return kExitUsage;
+  }
+  std::fprintf(stderr, "wrote %s: %zu rules, %zu bytes\n", out_path.c_str(), c.rules.size(), c.image.size());
+  if (sink.has_errors() || (werror && sink.warning_count() > 0)) return kExitRuleErrors;
+  return kExitOk;
+}
+
+int cmd_scan(const std::vector<std::string>& rule_paths, std::vector<std::string> inputs,
+             const std::string& format, bool stats, bool strict, int opt_level, const std::string& shapes_path) {
+  bool rule_errors = false, io_error = false;
+  auto prog = load_rules(rule_paths, opt_level, &rule_errors, &io_error);
+  if (!prog) return io_error ? kExitUsage : kExitRuleErrors;
+  input::ShapeTable shapes = input::ShapeTable::builtin();
+  if (!shapes_path.empty()) {
+    std::ifstream in(shapes_path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string err;
+    if (!in || !input::ShapeTable::parse(ss.str(), &shapes, &err)) {
+      std::fprintf(stderr, "sigmatch: %s: %s\n", shapes_path.c_str(), in ? err.c_str() : "cannot read");
+      return kExitUsage;
+    }
+  }
+  if (inputs.empty()) inputs.push_back("-");
+  Matcher matcher(prog);
+  Event ev(prog->field_count());
+  std::vector<std::uint32_t> hits;
+  ScanStats st;
+  input::ReaderOptions ropts;
+  ropts.collect_all_values = prog->wants_all_values();
+  auto names = field_names(*prog);
+  std::string out;
+  out.reserve(1 << 16);
+  auto t0 = std::chrono::steady_clock::now();
+  using clock = std::chrono::steady_clock;
+  for (const std::string& path : inputs) {
+    std::string err;
+    auto reader = input::open_reader(path, input::Format::kAuto, names, shapes, ropts, &err);
+    if (!reader) {
+      std::fprintf(stderr, "sigmatch: %s: %s\n", path.c_str(), err.c_str());
+      io_error = true;
+      continue;
+    }
+    std::error_code ec;
+    if (path != "-") st.bytes += fs::file_size(path, ec);
+    input::RecordError rerr;
+    for (;;) {
+      auto a = stats ? clock::now() : clock::time_point{};
+      auto r = reader->next(ev, rerr);
+      auto b = stats ? clock::now() : clock::time_point{};
+      if (stats) st.parse_s += std::chrono::duration<double>(b - a).count();
+      if (r == input::Reader::Next::kEnd) break;
+      ++st.records;
+      if (r == input::Reader::Next::kError) {
+        ++st.malformed;
+        std::fprintf(stderr, "%s:%llu: malformed record: %s\n", path.c_str(),
+                     static_cast<unsigned long long>(rerr.record), rerr.message.c_str());
+        continue;
+      }
+      hits.clear();
+      matcher.match(ev, hits);
+      if (stats) st.eval_s += std::chrono::duration<double>(clock::now() - b).count();
+      ++st.evaluated;
+      st.matches += hits.size();
+      for (std::uint32_t h : hits) {
+        RuleInfo ri = prog->rule(h);
+        if (format == "jsonl") {
+          out += fmt::format("{{\"source\": {}, \"record\": {}, \"rule_id\": {}, \"rule_title\": {}, \"level\": {}}}\n",
+                             json_str(path), reader->record_number(), json_str(ri.id), json_str(ri.title),
+                             json_str(ri.level));
+        } else {
+          out += fmt::format("{}:{}: {} {} [{}]\n", path, reader->record_number(),
+                             ri.level.empty() ? "-" : ri.level, ri.title, ri.id);
+        }
+      }
+      if (out.size() > (1 << 15)) {
+        std::fwrite(out.data(), 1, out.size(), stdout);
+        out.clear();
+      }
+    }
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (st.malformed > 0 || stats)
+    std::fprintf(stderr, "%llu records read, %llu evaluated, %llu malformed, %llu matches\n",
+                 (unsigned long long)st.records, (unsigned long long)st.evaluated,
+                 (unsigned long long)st.malformed, (unsigned long long)st.matches);
+  if (stats) {
+    std::fprintf(stderr,
+                 "rules: %zu  wall: %.3f s  %.0f records/s  %.1f MB/s  parse: %.3f s  eval: %.3f s "
+                 "(eval %.0f%% of parse+eval)\n",
+                 prog->rule_count(), wall, st.records / (wall > 0 ? wall : 1e-9),
+                 st.bytes / 1e6 / (wall > 0 ? wall : 1e-9), st.parse_s, st.eval_s,
+                 100.0 * st.eval_s / std::max(1e-9, st.parse_s + st.eval_s));
+  }
+  if (io_error) return kExitUsage;
+  if (rule_errors || (strict && st.malformed > 0)) return kExitRuleErrors;
+  return kExitOk;
+}
+
+int cmd_explain(const std::vector<std::string>& paths, const std::string& emit, int opt_level) {
+  if (emit == "asm" && paths.size() == 1 && !fs::is_directory(paths[0]) && is_image_path(paths[0])) {
+    std::shared_ptr<const Program> prog;
+    Status s = Program::load_file(paths[0], &prog);
+    if (!s.ok()) {
+      std::fprintf(stderr, "sigmatch: %s: %s\n", paths[0].c_str(), s.message().c_str());
+      return kExitUsage;
+    }
+    std::fputs(bytecode::disassemble(prog->verified(), true).c_str(), stdout);
+    return kExitOk;
+  }
+  diag::DiagSink sink;
+  CompileOptions opts;
+  opts.opt_level = emit == "ir" ? 0 : opt_level;
+  opts.lint = false;
+  Compilation c = compile_paths(paths, opts, sink);
+  print_diags(sink, c.sources, "text", stderr);
+  if (emit == "ast") {
+    for (auto& d : c.docs) {
+      std::printf("doc %s#%u \"%s\"\n", d.file.c_str(), d.doc_index, d.title.text.c_str());
+      for (auto& cond : d.conditions) {
+        condition::CondExpr ce;
+        condition::ParseError pe;
+        if (condition::parse(cond.text, &ce, &pe)) std::printf("  condition %s\n", condition::print(ce).c_str());
+      }
+      for (auto& [k, v] : d.selections) std::printf("  selection %s\n", k.text.c_str());
+    }
+  } else if (emit == "checked") {
+    for (auto& r : c.rules) std::fputs(sema::print(r).c_str(), stdout);
+  } else if (emit == "ir" || emit == "ir-opt") {
+    std::fputs(ir::print(c.module).c_str(), stdout);
+  } else {
+    if (c.image.empty()) return kExitRuleErrors;
+    std::shared_ptr<const Program> prog;
+    Status s = Program::load(c.image, &prog);
+    if (!s.ok()) return kExitRuleErrors;
+    std::fputs(bytecode::disassemble(prog->verified(), true).c_str(), stdout);
+  }
+  for (auto& d : sink.all())
+    if (d.code == diag::Code::I0001) return kExitUsage;
+  return sink.has_errors() ? kExitRuleErrors : kExitOk;
+}
+
+// Runs each rule's fixtures: <dir>/tests/<stem>.positive.jsonl (every record must match the
+// rule) and <stem>.negative.jsonl (no record may match it).
+int cmd_test(const std::vector<std::string>& paths, int opt_level) {
+  diag::DiagSink sink;
+  auto files = collect_rule_files(paths, sink);
+  int failures = 0, checked = 0, missing = 0;
+  for (const std::string& f : files) {
+    fs::path p(f);
+    if (p.parent_path().filename() == "tests") continue;
+    bool rule_errors = false, io_error = false;
+    auto prog = load_rules({f}, opt_level, &rule_errors, &io_error);
+    if (!prog) {
+      std::printf("FAIL %s: does not compile\n", f.c_str());
+      ++failures;
+      continue;
+    }
+    fs::path dir = p.parent_path() / "tests";
+    std::string stem = p.stem().string();
+    bool any = false;
+    for (bool positive : {true, false}) {
+      fs::path fx = dir / (stem + (positive ? ".positive.jsonl" : ".negative.jsonl"));
+      if (!fs::exists(fx)) continue;
+      any = true;
+      std::string err;
+      input::ReaderOptions ro;
+      ro.collect_all_values = prog->wants_all_values();
+      auto reader = input::open_reader(fx.string(), input::Format::kAuto, field_names(*prog),
+                                       input::ShapeTable::builtin(), ro, &err);
+      if (!reader) {
+        std::printf("FAIL %s: %s\n", fx.string().c_str(), err.c_str());
+        ++failures;
+        continue;
+      }
+      Matcher m(prog);
+      Event ev(prog->field_count());
+      input::RecordError rerr;
+      std::vector<std::uint32_t> hits;
+      for (;;) {
+        auto r = reader->next(ev, rerr);
+        if (r == input::Reader::Next::kEnd) break;
+        ++checked;
+        if (r == input::Reader::Next::kError) {
+          std::printf("FAIL %s:%llu: malformed: %s\n", fx.string().c_str(), (unsigned long long)rerr.record,
+                      rerr.message.c_str());
+          ++failures;
+          continue;
+        }
+        hits.clear();
+        m.match(ev, hits);
+        bool matched = !hits.empty();
+        if (matched != positive) {
+          std::printf("FAIL %s:%llu: rule %s\n", fx.string().c_str(),
+                      (unsigned long long)reader->record_number(),
+                      positive ? "did not match a positive record" : "matched a negative record");
+          ++failures;
+        }
+      }
+    }
+    if (!any) {
+      ++missing;
+      std::printf("NOTE %s: no fixtures in %s\n", f.c_str(), dir.string().c_str());
+    }
+  }
+  std::printf("%d passed, %d failed\n", checked - failures, failures);
+  (void)missing;
+  return failures ? kExitRuleErrors : kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"sigmatch — Sigma rule compiler and matcher"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("sigmatch ") + sigmatch::kLibraryVersion);
+
+  std::vector<std::string> paths, rules, inputs;
+  std::string format = "text", out_path, emit = "asm", shapes;
+  bool werror = false, no_lint = false, stats = false, strict = false;
+  int opt_level = 1;
+
+  auto* check = app.add_subcommand("check", "validate rules (files or directories)");
+  check->add_option("paths", paths, "rule files or directories")->required();
+  check->add_option("--format", format, "text|json|sarif")->check(CLI::IsMember({"text", "json", "sarif"}));
+  check->add_flag("--werror", werror, "treat warnings as errors");
+  check->add_flag("--no-lint", no_lint, "skip metadata lint warnings");
+
+  auto* compile = app.add_subcommand("compile", "check rules and write a verified image");
+  compile->add_option("paths", paths, "rule files or directories")->required();
+  compile->add_option("-o,--output", out_path, "output .smc file")->required();
+  compile->add_option("-O,--opt-level", opt_level, "0 = no optimisation, 1 = default")->check(CLI::Range(0, 1));
+  compile->add_flag("--werror", werror, "treat warnings as errors");
+
+  auto* scan = app.add_subcommand("scan", "evaluate rules against event files (JSONL, XML, EVTX)");
+  scan->add_option("--rules", rules, "rule file, rule directory or .smc (repeatable)")
+      ->required()
+      ->allow_extra_args(false);
+  scan->add_option("events", inputs, "event files, or - for stdin (default)");
+  scan->add_option("--format", format, "text|jsonl")->check(CLI::IsMember({"text", "jsonl"}));
+  scan->add_flag("--stats", stats, "print throughput and the parse/eval split to stderr");
+  scan->add_flag("--strict", strict, "exit 1 when any record is malformed");
+  scan->add_option("-O,--opt-level", opt_level, "0 = no optimisation, 1 = default")->check(CLI::Range(0, 1));
+  scan->add_option("--shapes", shapes, "shape mapping JSON (default: built in)");
+
+  auto* explain = app.add_subcommand("explain", "print the compiled forms of rules");
+  explain->add_option("paths", paths, "rule files, directories or one .smc")->required();
+  explain->add_option("--emit", emit, "ast|checked|ir|ir-opt|asm")
+      ->check(CLI::IsMember({"ast", "checked", "ir", "ir-opt", "asm"}));
+  explain->add_option("-O,--opt-level", opt_level, "0 = no optimisation, 1 = default")->check(CLI::Range(0, 1));
+
+  auto* test = app.add_subcommand("test", "run rule packs' own fixtures (tests/<rule>.{positive,negative}.jsonl)");
+  test->add_option("paths", paths, "rule files or directories")->required();
+  test->add_option("-O,--opt-level", opt_level, "0 = no optimisation, 1 = default")->check(CLI::Range(0, 1));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+  try {
+    if (*check) return cmd_check(paths, format, werror, !no_lint);
+    if (*compile) return cmd_compile(paths, out_path, opt_level, werror);
+    if (*scan) return cmd_scan(rules, inputs, format, stats, strict, opt_level, shapes);
+    if (*explain) return cmd_explain(paths, emit, opt_level);
+    if (*test) return cmd_test(paths, opt_level);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sigmatch: internal error: %s\n", e.what());
+    return kExitUsage;
+  }
+  return kExitUsage;
+}

@@ -1,0 +1,239 @@
+// emit.cpp — see emit.hpp. Labels are patched once every instruction index is known.
+#include "compiler/codegen/emit.hpp"
+
+#include <map>
+#include <vector>
+
+#include "runtime/bytecode/format.hpp"
+#include "runtime/bytecode/opcodes.hpp"
+
+namespace sigmatch::codegen {
+namespace {
+
+using bytecode::Insn;
+using bytecode::Op;
+
+class ByteWriter {
+ public:
+  void u8(std::uint8_t v) { out_.push_back(static_cast<char>(v)); }
+  void u16(std::uint16_t v) {
+    u8(v & 0xff);
+    u8(v >> 8);
+  }
+  void u32(std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) u8((v >> (8 * i)) & 0xff);
+  }
+  void raw(std::string_view s) { out_.append(s); }
+  std::string& str() { return out_; }
+
+ private:
+  std::string out_;
+};
+
+class Emitter {
+ public:
+  explicit Emitter(const ir::Module& m) : m_(m) {}
+
+  std::uint32_t str(const std::string& s) {
+    auto [it, fresh] = strings_.emplace(s, static_cast<std::uint32_t>(string_list_.size()));
+    if (fresh) string_list_.push_back(s);
+    return it->second;
+  }
+  std::uint32_t field(const std::string& name) {
+    auto [it, fresh] = fields_.emplace(name, static_cast<std::uint32_t>(field_list_.size()));
+    if (fresh) field_list_.push_back(str(name));
+    return it->second;
+  }
+  std::uint32_t pred(ir::PredId id) {
+    auto it = preds_.find(id);
+    if (it != preds_.end()) return it->second;
+    const ir::Pred& p = m_.pred_at(id);
+    std::uint32_t f = p.field.empty() ? bytecode::kNoField : field(p.field);
+    std::uint32_t operand = 0;
+    switch (vm::pred_info(p.kind).operand) {
+      case vm::PredOperand::kNone: break;
+      case vm::PredOperand::kString: operand = str(p.operand); break;
+      case vm::PredOperand::kRegex: {
+        auto key = std::make_pair(p.operand, p.regex_flags);
+        auto [rit, fresh] = regexes_.emplace(key, static_cast<std::uint32_t>(regex_list_.size()));
+        if (fresh) regex_list_.push_back({str(p.operand), p.regex_flags});
+        operand = rit->second;
+        break;
+      }
+    }
+    if (vm::is_keyword_pred(p.kind)) wants_all_values_ = true;
+    std::uint32_t idx = static_cast<std::uint32_t>(pred_list_.size());
+    pred_list_.push_back({static_cast<std::uint8_t>(p.kind), p.flags, f, operand});
+    preds_.emplace(id, idx);
+    return idx;
+  }
+
+  // Labels: each is a list of (instruction, operand slot) to patch plus its resolved target.
+  struct Label {
+    std::vector<std::pair<std::uint32_t, int>> uses;
+    std::int64_t target = -1;
+  };
+  std::uint32_t new_label() {
+    labels_.emplace_back();
+    return static_cast<std::uint32_t>(labels_.size() - 1);
+  }
+  void bind(std::uint32_t l) { labels_[l].target = static_cast<std::int64_t>(code_.size()); }
+  void use(std::uint32_t l, std::uint32_t insn, int slot) { labels_[l].uses.emplace_back(insn, slot); }
+
+  std::uint32_t emit_insn(Op op, std::uint32_t a = 0) {
+    Insn in;
+    in.op = static_cast<std::uint8_t>(op);
+    in.a = a;
+    code_.push_back(in);
+    return static_cast<std::uint32_t>(code_.size() - 1);
+  }
+
+  // Emits code that jumps to `t` when node `id` is true and to `f` when false.
+  void cond(ir::NodeId id, std::uint32_t t, std::uint32_t f) {
+    const ir::Node& n = m_.node_at(id);
+    switch (n.kind) {
+      case ir::NodeKind::kTrue: use(t, emit_insn(Op::kJump), 1); return;
+      case ir::NodeKind::kFalse: use(f, emit_insn(Op::kJump), 1); return;
+      case ir::NodeKind::kPred: {
+        std::uint32_t i = emit_insn(Op::kTest, pred(n.pred));
+        use(t, i, 1);
+        use(f, i, 2);
+        return;
+      }
+      case ir::NodeKind::kNot: cond(n.kids[0], f, t); return;
+      case ir::NodeKind::kAnd:
+      case ir::NodeKind::kOr: {
+        bool is_and = n.kind == ir::NodeKind::kAnd;
+        for (std::size_t k = 0; k < n.kids.size(); ++k) {
+          if (k + 1 == n.kids.size()) {
+            cond(n.kids[k], t, f);
+          } else {
+            std::uint32_t next = new_label();
+            if (is_and) cond(n.kids[k], next, f);
+            else cond(n.kids[k], t, next);
+            bind(next);
+          }
+        }
+        return;
+      }
+    }
+  }
+
+  std::string run(const EmitOptions& opts) {
+    for (std::uint32_t r = 0; r < m_.rules.size(); ++r) {
+      std::uint32_t t = new_label(), f = new_label();
+      cond(m_.rules[r].root, t, f);
+      bind(t);
+      emit_insn(Op::kMatch, r);
+      bind(f);
+    }
+    emit_insn(Op::kHalt);
+    // Patch labels. A jump to the very next instruction is kept (still forward).
+    for (const Label& l : labels_)
+      for (auto [insn, slot] : l.uses) (slot == 1 ? code_[insn].b : code_[insn].c) = static_cast<std::uint32_t>(l.target);
+    // Drop JUMPs to the next instruction? They are harmless; keep the code simple.
+    return write(opts);
+  }
+
+  std::string write(const EmitOptions& opts) {
+    std::vector<std::pair<bytecode::SectionId, std::string>> sections;
+    // Rules and meta intern strings, so build them before the string pool is frozen.
+    ByteWriter rules;
+    rules.u32(static_cast<std::uint32_t>(m_.rules.size()));
+    for (const ir::Rule& r : m_.rules) {
+      std::string tags;
+      for (auto& t : r.meta.tags) tags += (tags.empty() ? "" : ",") + t;
+      const std::string* meta_strings[] = {&r.meta.id, &r.meta.title, &r.meta.level, &tags,
+                                           &r.meta.product, &r.meta.category, &r.meta.service};
+      for (const std::string* s : meta_strings)
+        rules.u32(str(*s));
+    }
+    ByteWriter meta;
+    meta.u32(wants_all_values_ ? bytecode::kMetaWantsAllValues : 0);
+    meta.u32(str(opts.compiler_version));
+    meta.u32(opts.schema_hash);
+
+    ByteWriter strings;
+    strings.u32(static_cast<std::uint32_t>(string_list_.size()));
+    std::uint32_t off = 0;
+    for (auto& s : string_list_) {
+      strings.u32(off);
+      strings.u32(static_cast<std::uint32_t>(s.size()));
+      off += static_cast<std::uint32_t>(s.size());
+    }
+    strings.u32(off);
+    for (auto& s : string_list_) strings.raw(s);
+
+    ByteWriter fields;
+    fields.u32(static_cast<std::uint32_t>(field_list_.size()));
+    for (auto f : field_list_) fields.u32(f);
+    ByteWriter regexes;
+    regexes.u32(static_cast<std::uint32_t>(regex_list_.size()));
+    for (auto [s, fl] : regex_list_) {
+      regexes.u32(s);
+      regexes.u32(fl);
+    }
+    ByteWriter preds;
+    preds.u32(static_cast<std::uint32_t>(pred_list_.size()));
+    for (auto& p : pred_list_) {
+      preds.u8(p.kind);
+      preds.u8(p.flags);
+      preds.u16(0);
+      preds.u32(p.field);
+      preds.u32(p.operand);
+    }
+    ByteWriter code;
+    code.u32(static_cast<std::uint32_t>(code_.size()));
+    for (auto& in : code_) {
+      code.u8(in.op);
+      code.u8(0);
+      code.u16(0);
+      code.u32(in.a);
+      code.u32(in.b);
+      code.u32(in.c);
+    }
+    sections = {{bytecode::SectionId::kStrings, strings.str()}, {bytecode::SectionId::kFields, fields.str()},
+                {bytecode::SectionId::kRegexes, regexes.str()}, {bytecode::SectionId::kPreds, preds.str()},
+                {bytecode::SectionId::kRules, rules.str()},     {bytecode::SectionId::kCode, code.str()},
+                {bytecode::SectionId::kMeta, meta.str()}};
+    ByteWriter img;
+    img.raw(std::string_view(bytecode::kMagic, 4));
+    img.raw(std::string_view(bytecode::kMangleDetector, 4));
+    img.u16(1);
+    img.u16(0);
+    img.u32(static_cast<std::uint32_t>(sections.size()));
+    for (auto& [id, payload] : sections) {
+      img.u32(static_cast<std::uint32_t>(id));
+      img.u32(static_cast<std::uint32_t>(payload.size()));
+      img.raw(payload);
+      for (std::size_t pad = (4 - payload.size() % 4) % 4; pad > 0; --pad) img.u8(0);
+    }
+    std::string& out = img.str();
+    img.u32(bytecode::fnv1a32(reinterpret_cast<const unsigned char*>(out.data()), out.size()));
+    return std::move(img.str());
+  }
+
+ private:
+  struct PredRec {
+    std::uint8_t kind, flags;
+    std::uint32_t field, operand;
+  };
+  const ir::Module& m_;
+  std::map<std::string, std::uint32_t> strings_;
+  std::vector<std::string> string_list_;
+  std::map<std::string, std::uint32_t> fields_;
+  std::vector<std::uint32_t> field_list_;
+  std::map<std::pair<std::string, std::uint32_t>, std::uint32_t> regexes_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> regex_list_;
+  std::map<ir::PredId, std::uint32_t> preds_;
+  std::vector<PredRec> pred_list_;
+  std::vector<Label> labels_;
+  std::vector<Insn> code_;
+  bool wants_all_values_ = false;
+};
+
+}  // namespace
+
+std::string emit(const ir::Module& m, const EmitOptions& opts) { return Emitter(m).run(opts); }
+
+}  // namespace sigmatch::codegen

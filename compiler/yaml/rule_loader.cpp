@@ -1,0 +1,259 @@
+// rule_loader.cpp — yaml-cpp nodes -> RuleDoc (see rule_doc.hpp). Structural checks only;
+// exceptions from yaml-cpp are caught here and turned into Y0001 diagnostics.
+// Tested by tests/unit/yaml_test.cpp and tests/diagnostics/.
+#include <yaml-cpp/yaml.h>
+
+#include <regex>
+#include <set>
+
+#include "compiler/yaml/rule_doc.hpp"
+
+namespace sigmatch::yaml {
+namespace {
+
+using diag::Code;
+
+Pos pos_of(const YAML::Node& n) {
+  YAML::Mark m = n.Mark();
+  if (m.line < 0) return {};
+  return Pos{static_cast<std::uint32_t>(m.line + 1), static_cast<std::uint32_t>(m.column + 1)};
+}
+
+bool is_int(const std::string& s) {
+  std::size_t i = (s.size() > 1 && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+  if (i == s.size()) return false;
+  for (; i < s.size(); ++i)
+    if (s[i] < '0' || s[i] > '9') return false;
+  return true;
+}
+
+bool is_float(const std::string& s) {
+  static const std::regex kFloat(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
+  return std::regex_match(s, kFloat);
+}
+
+struct Loader {
+  const std::string& file;
+  diag::DiagSink& sink;
+
+  diag::SourceLoc loc(Pos p, std::uint32_t len = 1) const { return {file, p.line, p.col, len}; }
+
+  Scalar scalar(const YAML::Node& n) const {
+    Scalar s;
+    s.pos = pos_of(n);
+    if (n.IsNull()) return s;  // plain null, ~ or empty
+    s.text = n.Scalar();
+    s.quoted = n.Tag() == "!";
+    if (s.quoted) {
+      s.kind = Scalar::Kind::kString;
+    } else if (s.text == "true" || s.text == "True" || s.text == "TRUE" || s.text == "false" ||
+               s.text == "False" || s.text == "FALSE") {
+      s.kind = Scalar::Kind::kBool;
+    } else if (is_int(s.text)) {
+      s.kind = Scalar::Kind::kInt;
+    } else if (is_float(s.text)) {
+      s.kind = Scalar::Kind::kFloat;
+    } else {
+      s.kind = Scalar::Kind::kString;
+    }
+    return s;
+  }
+
+  bool node(const YAML::Node& n, Node* out, int depth) {
+    out->pos = pos_of(n);
+    if (depth > 32) {
+      sink.report(Code::Y0004, loc(out->pos), "detection nests deeper than 32 levels");
+      return false;
+    }
+    if (n.IsScalar() || n.IsNull()) {
+      out->kind = Node::Kind::kScalar;
+      out->scalar = scalar(n);
+      return true;
+    }
+    if (n.IsSequence()) {
+      out->kind = Node::Kind::kSeq;
+      for (const auto& item : n) {
+        Node child;
+        if (!node(item, &child, depth + 1)) return false;
+        out->items.push_back(std::move(child));
+      }
+      return true;
+    }
+    if (n.IsMap()) {
+      out->kind = Node::Kind::kMap;
+      std::set<std::string> seen;
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        if (!it->first.IsScalar()) {
+          sink.report(Code::Y0004, loc(pos_of(it->first)), "mapping keys must be scalars");
+          return false;
+        }
+        Scalar key = scalar(it->first);
+        if (!seen.insert(key.text).second) {
+          sink.report(Code::Y0002, loc(key.pos, key.text.size()), "duplicate key '" + key.text + "'");
+          return false;
+        }
+        Node child;
+        if (!node(it->second, &child, depth + 1)) return false;
+        out->entries.emplace_back(std::move(key), std::move(child));
+      }
+      return true;
+    }
+    sink.report(Code::Y0004, loc(out->pos), "unsupported YAML node");
+    return false;
+  }
+
+  // Top-level string metadata: must be a scalar when present.
+  bool meta(const Node& v, const Scalar& key, Scalar* out) {
+    if (v.kind != Node::Kind::kScalar) {
+      sink.report(Code::Y0004, loc(v.pos), "'" + key.text + "' must be a scalar");
+      return false;
+    }
+    *out = v.scalar;
+    return true;
+  }
+
+  bool document(const YAML::Node& root, std::uint32_t index, RuleDoc* doc) {
+    doc->file = file;
+    doc->doc_index = index;
+    doc->pos = pos_of(root);
+    Node top;
+    if (!node(root, &top, 0)) return false;
+    if (top.kind != Node::Kind::kMap) {
+      sink.report(Code::Y0004, loc(top.pos), "a rule document must be a mapping");
+      return false;
+    }
+    const Node* detection = nullptr;
+    Pos detection_key_pos;
+    bool ok = true;
+    for (auto& [key, value] : top.entries) {
+      const std::string& k = key.text;
+      if (k == "title") ok &= meta(value, key, &doc->title);
+      else if (k == "id") ok &= meta(value, key, &doc->id);
+      else if (k == "status") ok &= meta(value, key, &doc->status);
+      else if (k == "description") ok &= meta(value, key, &doc->description);
+      else if (k == "level") ok &= meta(value, key, &doc->level);
+      else if (k == "author") ok &= meta(value, key, &doc->author);
+      else if (k == "date") ok &= meta(value, key, &doc->date);
+      else if (k == "modified") ok &= meta(value, key, &doc->modified);
+      else if (k == "tags") {
+        if (value.kind == Node::Kind::kSeq) {
+          for (auto& t : value.items) {
+            if (t.kind != Node::Kind::kScalar) {
+              sink.report(Code::Y0004, loc(t.pos), "tags must be scalars");
+              ok = false;
+            } else {
+              doc->tags.push_back(t.scalar);
+            }
+          }
+        } else if (!(value.kind == Node::Kind::kScalar && value.scalar.kind == Scalar::Kind::kNull)) {
+          sink.report(Code::Y0004, loc(value.pos), "'tags' must be a list");
+          ok = false;
+        }
+      } else if (k == "logsource") {
+        doc->logsource_pos = value.pos;
+        if (value.kind != Node::Kind::kMap) {
+          sink.report(Code::Y0004, loc(value.pos), "'logsource' must be a mapping");
+          ok = false;
+        } else {
+          for (auto& [lk, lv] : value.entries) {
+            if (lv.kind != Node::Kind::kScalar) {
+              sink.report(Code::Y0004, loc(lv.pos), "logsource '" + lk.text + "' must be a scalar");
+              ok = false;
+            } else {
+              doc->logsource.emplace_back(lk, lv.scalar);
+            }
+          }
+        }
+      } else if (k == "detection") {
+        detection = &value;
+        detection_key_pos = key.pos;
+      } else if (k == "correlation") {
+        doc->kind = DocKind::kCorrelation;
+      } else if (k == "filter") {
+        doc->kind = DocKind::kFilter;
+        doc->filter = value;
+      } else if (k == "action") {
+        sink.report(Code::Y0005, loc(value.pos),
+                    "legacy 'action: " + value.scalar.text +
+                        "' collections are not supported yet; split the file into standalone rules");
+        return false;
+      }
+    }
+    if (!ok) return false;
+    if (doc->kind != DocKind::kRule) return true;  // checked by sema (reported as unsupported)
+    if (doc->title.text.empty()) {
+      sink.report(Code::Y0003, loc(doc->pos), "rule has no 'title'");
+      ok = false;
+    }
+    if (!detection) {
+      sink.report(Code::Y0003, loc(doc->pos), "rule has no 'detection'");
+      return false;
+    }
+    doc->detection_pos = detection_key_pos;
+    if (detection->kind != Node::Kind::kMap) {
+      sink.report(Code::Y0004, loc(detection->pos), "'detection' must be a mapping");
+      return false;
+    }
+    bool have_condition = false;
+    for (auto& [key, value] : detection->entries) {
+      if (key.text == "condition") {
+        have_condition = true;
+        if (value.kind == Node::Kind::kScalar && value.scalar.kind != Scalar::Kind::kNull) {
+          doc->conditions.push_back(value.scalar);
+        } else if (value.kind == Node::Kind::kSeq && !value.items.empty()) {
+          for (auto& c : value.items) {
+            if (c.kind != Node::Kind::kScalar || c.scalar.kind == Scalar::Kind::kNull) {
+              sink.report(Code::Y0004, loc(c.pos), "each condition must be a string");
+              ok = false;
+            } else {
+              doc->conditions.push_back(c.scalar);
+            }
+          }
+        } else {
+          sink.report(Code::Y0004, loc(value.pos), "'condition' must be a string or a list of strings");
+          ok = false;
+        }
+      } else if (key.text == "timeframe") {
+        // Legacy aggregation window; meaningless without pipe conditions (rejected there).
+        continue;
+      } else {
+        doc->selections.emplace_back(key, value);
+      }
+    }
+    if (!have_condition) {
+      sink.report(Code::Y0003, loc(detection_key_pos, 9), "'detection' has no 'condition'");
+      return false;
+    }
+    return ok;
+  }
+};
+
+}  // namespace
+
+std::vector<RuleDoc> load_rules(const std::string& file, const std::string& text, diag::DiagSink& sink) {
+  std::vector<RuleDoc> docs;
+  std::vector<YAML::Node> roots;
+  try {
+    roots = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    Pos p{static_cast<std::uint32_t>(e.mark.line + 1), static_cast<std::uint32_t>(e.mark.column + 1)};
+    if (e.mark.is_null()) p = {};
+    sink.report(Code::Y0001, diag::SourceLoc{file, p.line, p.col, 1}, "invalid YAML: " + e.msg);
+    return docs;
+  }
+  Loader loader{file, sink};
+  for (std::uint32_t i = 0; i < roots.size(); ++i) {
+    if (roots[i].IsNull()) continue;  // empty document (e.g. a trailing ---)
+    RuleDoc doc;
+    try {
+      if (loader.document(roots[i], i, &doc)) docs.push_back(std::move(doc));
+    } catch (const YAML::Exception& e) {
+      sink.report(Code::Y0001, diag::SourceLoc{file, static_cast<std::uint32_t>(e.mark.line + 1),
+                                               static_cast<std::uint32_t>(e.mark.column + 1), 1},
+                  "invalid YAML: " + e.msg);
+    }
+  }
+  return docs;
+}
+
+}  // namespace sigmatch::yaml

@@ -1,0 +1,66 @@
+// runtime.hpp — the embedding API: load + verify an image into an immutable Program (shareable
+// between threads), then evaluate records with a per-thread Matcher. Implemented in
+// runtime/api/runtime.cpp; tested by tests/unit/runtime_api_test.cpp and examples/embed_cpp.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sigmatch/event.hpp"
+#include "sigmatch/status.hpp"
+
+namespace sigmatch {
+
+namespace vm {
+struct VerifiedProgram;
+class Scratch;
+}  // namespace vm
+
+struct RuleInfo {
+  std::string_view id;
+  std::string_view title;
+  std::string_view level;  // informational|low|medium|high|critical, or "" when unset
+  std::vector<std::string_view> tags;
+};
+
+class Program {
+ public:
+  // Loads and verifies `bytes`. Any byte string yields either a Program or a Status naming the
+  // offset or instruction at fault; never a crash.
+  static Status load(std::string_view bytes, std::shared_ptr<const Program>* out);
+  static Status load_file(const std::string& path, std::shared_ptr<const Program>* out);
+
+  std::size_t field_count() const;
+  std::string_view field_name(std::size_t slot) const;
+  std::size_t rule_count() const;
+  RuleInfo rule(std::size_t index) const;
+  bool wants_all_values() const;  // some rule has keyword (fieldless) detections
+
+  ~Program();
+  const vm::VerifiedProgram& verified() const { return *impl_; }
+
+ private:
+  Program() = default;
+  std::unique_ptr<vm::VerifiedProgram> impl_;
+};
+
+// Per-thread evaluation state. Cheap to create; not thread-safe itself, the Program is.
+class Matcher {
+ public:
+  explicit Matcher(std::shared_ptr<const Program> program);
+  ~Matcher();
+  Matcher(Matcher&&) noexcept;
+  Matcher& operator=(Matcher&&) noexcept;
+
+  // Appends the indices of all rules matching `event` to `out`, in rule-table order.
+  void match(const Event& event, std::vector<std::uint32_t>& out);
+  const Program& program() const { return *program_; }
+
+ private:
+  std::shared_ptr<const Program> program_;
+  std::unique_ptr<vm::Scratch> scratch_;
+};
+
+}  // namespace sigmatch

@@ -1,0 +1,88 @@
+// runtime.cpp — implements include/sigmatch/runtime.hpp and status.hpp on top of the verifier
+// and the VM. Tested by tests/unit/runtime_api_test.cpp and examples/embed_cpp.
+#include "sigmatch/runtime.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "runtime/load/verifier.hpp"
+#include "runtime/vm/vm.hpp"
+
+namespace sigmatch {
+
+std::string_view status_code_name(StatusCode code) {
+  switch (code) {
+#define STATUS(name, num, msg) case StatusCode::name: return #name;
+#include "sigmatch/status_codes.def"
+#undef STATUS
+  }
+  return "kUnknown";
+}
+
+std::string_view status_code_message(StatusCode code) {
+  switch (code) {
+#define STATUS(name, num, msg) case StatusCode::name: return msg;
+#include "sigmatch/status_codes.def"
+#undef STATUS
+  }
+  return "unknown status";
+}
+
+std::string Status::message() const {
+  std::string m(status_code_message(code_));
+  if (pc_ >= 0) m += " at instruction " + std::to_string(pc_);
+  if (offset_ >= 0) m += (pc_ >= 0 ? " (offset " : " at offset ") + std::to_string(offset_) + (pc_ >= 0 ? ")" : "");
+  if (!detail_.empty()) m += ": " + detail_;
+  return m;
+}
+
+Program::~Program() = default;
+
+Status Program::load(std::string_view bytes, std::shared_ptr<const Program>* out) {
+  std::unique_ptr<vm::VerifiedProgram> vp;
+  Status s = load::verify(bytes, &vp);
+  if (!s.ok()) return s;
+  std::shared_ptr<Program> p(new Program());
+  p->impl_ = std::move(vp);
+  *out = std::move(p);
+  return s;
+}
+
+Status Program::load_file(const std::string& path, std::shared_ptr<const Program>* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status(StatusCode::kIoError, "cannot open " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return Status(StatusCode::kIoError, "cannot read " + path);
+  return load(ss.str(), out);
+}
+
+std::size_t Program::field_count() const { return impl_->fields.size(); }
+std::string_view Program::field_name(std::size_t i) const { return impl_->fields.at(i); }
+std::size_t Program::rule_count() const { return impl_->rules.size(); }
+bool Program::wants_all_values() const { return impl_->wants_all_values(); }
+
+RuleInfo Program::rule(std::size_t i) const {
+  const vm::Rule& r = impl_->rules.at(i);
+  RuleInfo info{r.id, r.title, r.level, {}};
+  std::string_view t = r.tags;
+  while (!t.empty()) {
+    auto comma = t.find(',');
+    info.tags.push_back(t.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    t.remove_prefix(comma + 1);
+  }
+  return info;
+}
+
+Matcher::Matcher(std::shared_ptr<const Program> program)
+    : program_(std::move(program)), scratch_(std::make_unique<vm::Scratch>(program_->verified())) {}
+Matcher::~Matcher() = default;
+Matcher::Matcher(Matcher&&) noexcept = default;
+Matcher& Matcher::operator=(Matcher&&) noexcept = default;
+
+void Matcher::match(const Event& event, std::vector<std::uint32_t>& out) {
+  vm::run(program_->verified(), *scratch_, event, out);
+}
+
+}  // namespace sigmatch

@@ -1,0 +1,13 @@
+// disasm.hpp — table-driven disassembler of a VerifiedProgram (CLI `explain --emit=asm`,
+// golden tests in tests/golden/). Output is deterministic text.
+#pragma once
+#include <string>
+
+#include "runtime/vm/program.hpp"
+
+namespace sigmatch::bytecode {
+
+// synopsis: append "; <opcode synopsis>" comments to each instruction.
+std::string disassemble(const vm::VerifiedProgram& p, bool synopsis);
+
+}  // namespace sigmatch::bytecode

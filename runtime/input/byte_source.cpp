@@ -1,0 +1,148 @@
+// byte_source.cpp — ByteSource: chunked reading of a file, stdin or an in-memory buffer into a
+// padded, growable window, and line splitting for JSONL (over-long lines are skipped by
+// scanning, never stored). The buffer only grows when a single record needs it, so the steady
+// state allocates nothing. Tested by tests/unit/input_test.cpp (over-long lines, files).
+#include <cerrno>
+#include <cstring>
+
+#include "runtime/input/input_internal.hpp"
+
+namespace sigmatch::input::detail {
+
+ByteSource::ByteSource(ByteSource&& o) noexcept { *this = std::move(o); }
+
+ByteSource& ByteSource::operator=(ByteSource&& o) noexcept {
+  if (this != &o) {
+    if (file_ && owns_file_) std::fclose(file_);
+    buf_ = std::move(o.buf_);
+    cap_ = o.cap_;
+    pos_ = o.pos_;
+    end_ = o.end_;
+    eof_ = o.eof_;
+    file_ = o.file_;
+    owns_file_ = o.owns_file_;
+    io_error_ = std::move(o.io_error_);
+    o.file_ = nullptr;
+    o.owns_file_ = false;
+    o.cap_ = o.pos_ = o.end_ = 0;
+    o.eof_ = true;
+  }
+  return *this;
+}
+
+ByteSource::~ByteSource() {
+  if (file_ && owns_file_) std::fclose(file_);
+}
+
+bool ByteSource::open_file(const std::string& path, std::string* error) {
+  if (path == "-") {
+    file_ = stdin;
+    owns_file_ = false;
+  } else {
+    file_ = std::fopen(path.c_str(), "rb");
+    if (!file_) {
+      if (error) *error = path + ": " + std::strerror(errno);
+      return false;
+    }
+    owns_file_ = true;
+  }
+  cap_ = kChunk;
+  buf_.assign(cap_ + kPadding, '\0');
+  pos_ = end_ = 0;
+  eof_ = false;
+  more(cap_);  // first chunk, so the format can be sniffed
+  if (!io_error_.empty()) {
+    if (error) *error = path + ": " + io_error_;
+    return false;
+  }
+  return true;
+}
+
+void ByteSource::open_memory(std::string data) {
+  end_ = data.size();
+  cap_ = data.size();
+  buf_ = std::move(data);
+  buf_.append(kPadding, '\0');
+  pos_ = 0;
+  eof_ = true;
+}
+
+bool ByteSource::more(std::size_t limit) {
+  if (eof_ || !file_) return false;
+  if (pos_ > 0) {  // slide the unread window to the front
+    std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+    end_ -= pos_;
+    pos_ = 0;
+  }
+  if (end_ == cap_) {
+    if (cap_ >= limit) return false;  // the caller's record does not fit: its problem to report
+    cap_ = std::min(std::max(cap_ * 2, kChunk), limit);
+    buf_.resize(cap_ + kPadding);
+  }
+  std::size_t n = std::fread(buf_.data() + end_, 1, cap_ - end_, file_);
+  end_ += n;
+  if (n == 0) {
+    if (std::ferror(file_)) io_error_ = std::strerror(errno);
+    eof_ = true;
+    return false;
+  }
+  return true;
+}
+
+ByteSource::Line ByteSource::next_line(std::string_view* line, std::size_t max_len) {
+  for (;;) {
+    const char* begin = buf_.data() + pos_;
+    std::size_t avail = end_ - pos_;
+    if (const void* nl = avail ? std::memchr(begin, '\n', avail) : nullptr) {
+      std::size_t len = static_cast<const char*>(nl) - begin;
+      pos_ += len + 1;
+      if (len > 0 && begin[len - 1] == '\r') --len;
+      *line = {begin, len};
+      return len > max_len ? Line::kTooLong : Line::kLine;
+    }
+    if (eof_ || !file_) {
+      if (!io_error_.empty()) return Line::kIoError;
+      if (avail == 0) return Line::kEnd;
+      pos_ = end_;
+      std::size_t len = avail;
+      if (begin[len - 1] == '\r') --len;
+      *line = {begin, len};
+      return len > max_len ? Line::kTooLong : Line::kLine;
+    }
+    if (avail > max_len) {
+      // Over-long line: drop what we have and scan chunk by chunk to its newline.
+      for (;;) {
+        pos_ = end_ = 0;
+        std::size_t n = std::fread(buf_.data(), 1, cap_, file_);
+        if (n == 0) {
+          if (std::ferror(file_)) io_error_ = std::strerror(errno);
+          eof_ = true;
+          break;
+        }
+        end_ = n;
+        if (const void* nl = std::memchr(buf_.data(), '\n', n)) {
+          pos_ = static_cast<const char*>(nl) - buf_.data() + 1;
+          break;
+        }
+      }
+      *line = {};
+      return Line::kTooLong;
+    }
+    more(max_len + 1);
+  }
+}
+
+std::string ByteSource::take_all() {
+  std::string out(buf_.data() + pos_, end_ - pos_);
+  pos_ = end_;
+  if (file_ && !eof_) {
+    char chunk[1 << 16];
+    std::size_t n;
+    while ((n = std::fread(chunk, 1, sizeof chunk, file_)) > 0) out.append(chunk, n);
+    if (std::ferror(file_)) io_error_ = std::strerror(errno);
+    eof_ = true;
+  }
+  return out;
+}
+
+}  // namespace sigmatch::input::detail

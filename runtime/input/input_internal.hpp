@@ -1,0 +1,195 @@
+// input_internal.hpp — private pieces shared by the readers of library sigmatch_input: the
+// shape table representation, the merged path -> slots hash map (PathMap), the chunked byte
+// source (ByteSource), the Windows Event XML -> slots mapper (XmlMapper, shared by the XML and
+// EVTX readers) and the reader factories used by open.cpp. Not installed.
+// Tested through the public API by tests/unit/input_test.cpp.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "runtime/input/reader.hpp"
+#include "sigmatch/event.hpp"
+
+namespace pugi {
+class xml_document;
+class xml_node;
+}  // namespace pugi
+
+namespace sigmatch::input {
+
+struct ShapePrefix {
+  std::string prefix;
+  bool lower_first = false;  // path = prefix + lowerFirst(field)
+};
+
+struct Shape {
+  std::string name;
+  bool identity = false;
+  std::vector<ShapePrefix> prefixes;
+  std::vector<std::pair<std::string, std::string>> aliases;  // path -> canonical name
+};
+
+struct ShapeTable::Impl {
+  std::vector<Shape> shapes;
+};
+
+namespace detail {
+
+// FNV-1a, 64 bit. Byte-incremental on purpose: the JSON walk extends a parent path's hash with
+// "." + key instead of rehashing the whole dotted path at every level.
+constexpr std::uint64_t kHashSeed = 14695981039346656037ull;
+inline std::uint64_t hash_bytes(std::uint64_t h, std::string_view s) {
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+inline std::uint64_t hash_byte(std::uint64_t h, unsigned char c) { return (h ^ c) * 1099511628211ull; }
+
+// Key path -> the slots it fills. Open addressing, built once per reader; lookups take the
+// precomputed hash so the hot path never allocates or hashes a path twice.
+class PathMap {
+ public:
+  struct Target {
+    std::uint32_t slot;
+    std::uint8_t rank;  // 0 identity/prefix, 1 alias: lower rank overrides within one record
+  };
+  struct Entry {
+    std::uint64_t hash = 0;
+    std::uint32_t key_off = 0, key_len = 0;  // into keys_
+    std::uint32_t first = 0, count = 0;      // into targets_
+    bool used = false;
+    bool interior = false;  // some mapped path continues below this one
+  };
+
+  // Every path any shape gives for each field (identity, prefix + name, aliases).
+  void build(const std::vector<std::string>& fields, const ShapeTable& shapes);
+  // Each field name maps to itself only (XML/EVTX: names are already canonical).
+  void build_identity(const std::vector<std::string>& fields);
+
+  const Entry* find(std::uint64_t hash, std::string_view path) const {
+    if (mask_ == 0) return nullptr;
+    for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const Entry& e = table_[i];
+      if (!e.used) return nullptr;
+      if (e.hash == hash && e.key_len == path.size() &&
+          std::string_view(keys_.data() + e.key_off, e.key_len) == path)
+        return &e;
+    }
+  }
+  const Entry* find(std::string_view path) const { return find(hash_bytes(kHashSeed, path), path); }
+  const Target* targets(const Entry& e) const { return targets_.data() + e.first; }
+
+ private:
+  void finish(std::vector<std::pair<std::string, Target>>& pairs);
+  std::vector<Entry> table_;
+  std::size_t mask_ = 0;
+  std::string keys_;
+  std::vector<Target> targets_;
+};
+
+// Per-record "who set this slot" ranks so the first/best value wins (duplicate keys, two shapes'
+// paths for one field in the same record). Reset per record without allocating.
+class SlotRanks {
+ public:
+  void reset(std::size_t n) {
+    if (ranks_.size() != n) ranks_.assign(n, kUnset);
+    else std::fill(ranks_.begin(), ranks_.end(), kUnset);
+  }
+  bool claim(std::uint32_t slot, std::uint8_t rank) {
+    if (rank >= ranks_[slot]) return false;
+    ranks_[slot] = rank;
+    return true;
+  }
+
+ private:
+  static constexpr std::uint8_t kUnset = 0xff;
+  std::vector<std::uint8_t> ranks_;
+};
+
+// Input bytes in a window of a growable buffer that always has kPadding readable bytes after
+// its end (simdjson reads up to SIMDJSON_PADDING past a document). Files are read in chunks,
+// never whole; an in-memory buffer is simply one chunk with eof already reached.
+class ByteSource {
+ public:
+  static constexpr std::size_t kChunk = 1u << 20;
+  static constexpr std::size_t kPadding = 64;  // >= SIMDJSON_PADDING (checked in jsonl_reader)
+
+  ByteSource() = default;
+  ByteSource(ByteSource&&) noexcept;
+  ByteSource& operator=(ByteSource&&) noexcept;
+  ~ByteSource();
+
+  bool open_file(const std::string& path, std::string* error);  // "-" is stdin
+  void open_memory(std::string data);
+
+  char* data() { return buf_.data() + pos_; }
+  std::size_t size() const { return end_ - pos_; }
+  std::string_view window() const { return {buf_.data() + pos_, end_ - pos_}; }
+  bool eof() const { return eof_; }
+  const std::string& io_error() const { return io_error_; }
+  void consume(std::size_t n) { pos_ += n; }
+  // Moves the window to the buffer start and reads more, growing the buffer up to `limit`
+  // bytes of window. Returns false when nothing more can be read (eof, error, or full).
+  bool more(std::size_t limit);
+
+  enum class Line { kLine, kTooLong, kEnd, kIoError };
+  // Next '\n'-terminated line ('\r' before it stripped). A line longer than max_len is skipped
+  // by scanning to its newline without storing it, and reported as kTooLong.
+  Line next_line(std::string_view* line, std::size_t max_len);
+  // Reads the whole remaining input into one string (stdin spooled for the EVTX reader).
+  std::string take_all();
+
+ private:
+  std::string buf_;       // capacity region + kPadding bytes
+  std::size_t cap_ = 0;   // usable bytes (buf_.size() - kPadding)
+  std::size_t pos_ = 0, end_ = 0;
+  bool eof_ = true;
+  std::FILE* file_ = nullptr;
+  bool owns_file_ = false;
+  std::string io_error_;
+};
+
+// Maps one Windows Event XML <Event> (text, parsed in place with pugixml) to slots: System
+// children by their Sigma names (element text -> its name, attribute A of X -> "X_A", plus
+// TimeCreated@SystemTime -> TimeCreated), EventData/Data[@Name] -> Name, UserData leaves by
+// local name. Views point into the parsed buffer.
+class XmlMapper {
+ public:
+  XmlMapper(const std::vector<std::string>& fields, const ReaderOptions& options);
+  ~XmlMapper();
+  // `text` must stay alive and unmodified by others until the next call. On failure returns
+  // false with *error set.
+  bool map(char* text, std::size_t size, Event& ev, std::string* error);
+
+ private:
+  void set(std::string_view name, std::string_view value, Event& ev);
+  void walk_user_data(const pugi::xml_node& node, Event& ev);
+  std::size_t slots_;
+  ReaderOptions options_;
+  PathMap names_;
+  SlotRanks ranks_;
+  std::string scratch_;  // "X_A" names, reused
+  std::unique_ptr<pugi::xml_document> doc_;
+};
+
+std::unique_ptr<Reader> make_jsonl_reader(ByteSource src, const std::vector<std::string>& fields,
+                                          const ShapeTable& shapes, const ReaderOptions& options);
+std::unique_ptr<Reader> make_xml_reader(ByteSource src, const std::vector<std::string>& fields,
+                                        const ReaderOptions& options);
+// path: an .evtx file; libevtx reads it itself.
+std::unique_ptr<Reader> make_evtx_reader(const std::string& path,
+                                         const std::vector<std::string>& fields,
+                                         const ReaderOptions& options, std::string* error);
+// In-memory or stdin EVTX data: spooled to an unlinked temporary file for libevtx.
+std::unique_ptr<Reader> make_evtx_reader_from_bytes(const std::string& data,
+                                                    const std::vector<std::string>& fields,
+                                                    const ReaderOptions& options,
+                                                    std::string* error);
+
+}  // namespace detail
+}  // namespace sigmatch::input

@@ -1,0 +1,121 @@
+// open.cpp — open_reader / open_buffer / detect_format: picks the reader for an input by
+// sniffing its first bytes ("ElfFile\0" EVTX, '<' Event XML, '{' JSONL; a UTF-8 BOM and
+// leading whitespace are skipped), or by extension for an empty input.
+// Tested by tests/unit/input_test.cpp.
+#include <cstring>
+
+#include "runtime/input/input_internal.hpp"
+
+namespace sigmatch::input {
+namespace {
+
+constexpr std::string_view kEvtxMagic{"ElfFile\0", 8};
+
+Format by_extension(const std::string& path) {
+  auto ends_with = [&](std::string_view ext) {
+    if (path.size() < ext.size()) return false;
+    for (std::size_t i = 0; i < ext.size(); ++i) {
+      char c = path[path.size() - ext.size() + i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != ext[i]) return false;
+    }
+    return true;
+  };
+  if (ends_with(".evtx")) return Format::kEvtx;
+  if (ends_with(".xml")) return Format::kXml;
+  if (ends_with(".jsonl") || ends_with(".json") || ends_with(".ndjson")) return Format::kJsonl;
+  return Format::kAuto;
+}
+
+bool only_whitespace(std::string_view s) {
+  for (char c : s)
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+  return true;
+}
+
+std::unique_ptr<Reader> open_source(detail::ByteSource src, const std::string& name,
+                                    Format format, const std::vector<std::string>& fields,
+                                    const ShapeTable& shapes, const ReaderOptions& options,
+                                    std::string* error) {
+  if (format == Format::kAuto) {
+    std::string_view head = src.window();
+    format = detect_format(head);
+    // Empty (or blank) input: the extension decides; failing that, JSONL yields no records.
+    if (format == Format::kAuto && only_whitespace(head) && src.eof()) {
+      format = by_extension(name);
+      if (format == Format::kAuto) format = Format::kJsonl;
+    }
+  }
+  switch (format) {
+    case Format::kJsonl:
+      return detail::make_jsonl_reader(std::move(src), fields, shapes, options);
+    case Format::kXml:
+      return detail::make_xml_reader(std::move(src), fields, options);
+    case Format::kEvtx: {
+      std::string bytes = src.take_all();
+      if (!src.io_error().empty()) {
+        if (error) *error = name + ": " + src.io_error();
+        return nullptr;
+      }
+      std::string local;
+      auto reader = detail::make_evtx_reader_from_bytes(bytes, fields, options, error ? error : &local);
+      if (!reader && error) *error = name + ": " + *error;
+      return reader;
+    }
+    case Format::kAuto:
+      break;
+  }
+  if (error) *error = name + ": unknown input format (expected JSON Lines, Event XML or .evtx)";
+  return nullptr;
+}
+
+}  // namespace
+
+Format detect_format(std::string_view b) {
+  if (b.size() >= kEvtxMagic.size() && b.substr(0, kEvtxMagic.size()) == kEvtxMagic)
+    return Format::kEvtx;
+  if (b.size() >= 3 && b.substr(0, 3) == "\xEF\xBB\xBF") b.remove_prefix(3);
+  std::size_t i = 0;
+  while (i < b.size() && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n')) ++i;
+  if (i == b.size()) return Format::kAuto;
+  if (b[i] == '<') return Format::kXml;
+  if (b[i] == '{') return Format::kJsonl;
+  return Format::kAuto;
+}
+
+std::unique_ptr<Reader> open_reader(const std::string& path, Format format,
+                                    const std::vector<std::string>& fields,
+                                    const ShapeTable& shapes, const ReaderOptions& options,
+                                    std::string* error) {
+  std::string local;
+  if (!error) error = &local;
+  // A named .evtx file goes straight to libevtx (no copy); everything else is streamed.
+  if (path != "-" && (format == Format::kEvtx || (format == Format::kAuto && by_extension(path) == Format::kEvtx))) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    char magic[8] = {};
+    std::size_t n = f ? std::fread(magic, 1, sizeof magic, f) : 0;
+    if (f) std::fclose(f);
+    if (format == Format::kEvtx || (n == 8 && std::string_view(magic, 8) == kEvtxMagic))
+      return detail::make_evtx_reader(path, fields, options, error);
+  }
+  detail::ByteSource src;
+  if (!src.open_file(path, error)) return nullptr;
+  if (path != "-" && (format == Format::kEvtx ||
+                      (format == Format::kAuto && detect_format(src.window()) == Format::kEvtx)))
+    return detail::make_evtx_reader(path, fields, options, error);
+  return open_source(std::move(src), path == "-" ? "<stdin>" : path, format, fields, shapes,
+                     options, error);
+}
+
+std::unique_ptr<Reader> open_buffer(std::string data, Format format,
+                                    const std::vector<std::string>& fields,
+                                    const ShapeTable& shapes, const ReaderOptions& options,
+                                    std::string* error) {
+  std::string local;
+  detail::ByteSource src;
+  src.open_memory(std::move(data));
+  return open_source(std::move(src), "<buffer>", format, fields, shapes, options,
+                     error ? error : &local);
+}
+
+}  // namespace sigmatch::input

@@ -1,0 +1,75 @@
+// reader.hpp — event readers (library sigmatch_input): JSONL (simdjson), Windows Event XML
+// (pugixml), .evtx (libevtx). A reader fills one sigmatch::Event per record with the fields a
+// program reads, resolving each shipper shape's key paths to slots through a ShapeTable
+// (data: rules/schema/shapes.json, embedded as the default). A malformed record yields
+// Next::kError with its 1-based record number and the reader continues with the next one.
+// Tested by tests/unit/input_test.cpp.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sigmatch/event.hpp"
+
+namespace sigmatch::input {
+
+enum class Format { kAuto, kJsonl, kXml, kEvtx };
+
+// Which key paths of which shipper shape mean which canonical (Sigma) field name.
+class ShapeTable {
+ public:
+  // The table compiled into the library from rules/schema/shapes.json.
+  static const ShapeTable& builtin();
+  // Parses a shapes JSON document; on failure returns false and sets *error.
+  static bool parse(std::string_view json, ShapeTable* out, std::string* error);
+
+  struct Impl;
+  ShapeTable();
+  ~ShapeTable();
+  ShapeTable(const ShapeTable&);
+  ShapeTable& operator=(const ShapeTable&);
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+struct ReaderOptions {
+  bool collect_all_values = false;  // fill Event::values() (keyword rules)
+  std::size_t max_record_bytes = 64u << 20;  // longer records are reported and skipped
+  std::size_t max_depth = 64;                // deeper JSON/XML nesting is reported and skipped
+};
+
+struct RecordError {
+  std::uint64_t record = 0;  // 1-based record number within this input
+  std::string message;       // what is wrong ("invalid JSON: ...", "record too large ...")
+};
+
+class Reader {
+ public:
+  enum class Next { kRecord, kError, kEnd };
+  virtual ~Reader() = default;
+  // Clears `ev` and fills it with the next record. kError: `err` is filled and the record is
+  // skipped (call next() again to continue). Views in `ev` stay valid until the next call.
+  virtual Next next(Event& ev, RecordError& err) = 0;
+  // 1-based number of the record last returned (record or error).
+  virtual std::uint64_t record_number() const = 0;
+};
+
+// `fields[i]` is the canonical name of slot i (Program::field_name(i)). `path` "-" is stdin.
+// Returns null and sets *error when the input cannot be opened or its format is unknown.
+std::unique_ptr<Reader> open_reader(const std::string& path, Format format,
+                                    const std::vector<std::string>& fields,
+                                    const ShapeTable& shapes, const ReaderOptions& options,
+                                    std::string* error);
+// Same over an in-memory buffer (tests, fuzzing, embedding). The reader keeps its own copy.
+std::unique_ptr<Reader> open_buffer(std::string data, Format format,
+                                    const std::vector<std::string>& fields,
+                                    const ShapeTable& shapes, const ReaderOptions& options,
+                                    std::string* error);
+// Sniffs the format from the first bytes: "ElfFile\0" evtx, '<' XML, '{' JSONL.
+Format detect_format(std::string_view first_bytes);
+
+}  // namespace sigmatch::input

@@ -1,0 +1,293 @@
+// verifier.cpp — the only constructor of VerifiedProgram (see verifier.hpp for the checks).
+// Every failure returns a Status with the byte offset or the instruction index.
+// Tested by tests/unit/verifier_test.cpp.
+#include "runtime/load/verifier.hpp"
+
+#include <string>
+
+#include "runtime/bytecode/opcodes.hpp"
+#include "runtime/load/reader.hpp"
+#include "runtime/vm/text.hpp"
+
+namespace sigmatch::load {
+
+using bytecode::SectionId;
+
+struct Verifier {
+  std::string_view img;
+  std::unique_ptr<vm::VerifiedProgram> p{new vm::VerifiedProgram()};
+  std::string_view sections[bytecode::kMaxSectionId + 1];
+  std::size_t section_offset[bytecode::kMaxSectionId + 1] = {};
+
+  static Status fail(StatusCode c, std::string d, std::size_t off) {
+    return Status(c, std::move(d), static_cast<std::int64_t>(off));
+  }
+
+  Status container() {
+    if (img.size() > kMaxImageBytes) return fail(StatusCode::kTooLarge, "image larger than limit", 0);
+    if (img.size() < bytecode::kHeaderSize + 4)
+      return fail(StatusCode::kTruncated, "shorter than header + checksum", img.size());
+    if (img.compare(0, 4, std::string_view(bytecode::kMagic, 4)) != 0)
+      return fail(StatusCode::kBadMagic, "expected \"SGMC\"", 0);
+    if (img.compare(4, 4, std::string_view(bytecode::kMangleDetector, 4)) != 0)
+      return fail(StatusCode::kMangled, "bytes 4..7 should be \\r\\n\\x1a\\n", 4);
+    ByteReader r(img.substr(0, img.size() - 4));
+    std::string_view skip;
+    r.bytes(8, &skip);
+    std::uint16_t major = 0, minor = 0;
+    std::uint32_t nsec = 0;
+    r.u16(&major);
+    r.u16(&minor);
+    r.u32(&nsec);
+    if (major != 1)
+      return fail(StatusCode::kUnsupportedVersion, "format major " + std::to_string(major), 8);
+    ByteReader ck(img.substr(img.size() - 4), img.size() - 4);
+    std::uint32_t stored = 0;
+    ck.u32(&stored);
+    std::uint32_t actual = bytecode::fnv1a32(
+        reinterpret_cast<const unsigned char*>(img.data()), img.size() - 4);
+    if (stored != actual) return fail(StatusCode::kBadChecksum, "stored checksum differs", img.size() - 4);
+    for (std::uint32_t i = 0; i < nsec; ++i) {
+      std::size_t at = r.offset();
+      std::uint32_t id = 0, size = 0;
+      if (!r.u32(&id) || !r.u32(&size))
+        return fail(StatusCode::kBadSection, "section header " + std::to_string(i) + " truncated", at);
+      std::string_view payload;
+      if (!r.bytes(size, &payload))
+        return fail(StatusCode::kBadSection, "section " + std::to_string(id) + " overruns image", at);
+      std::size_t pad = (4 - size % 4) % 4;
+      std::string_view padding;
+      if (!r.bytes(pad, &padding)) return fail(StatusCode::kBadSection, "section padding truncated", at);
+      if (id == 0 || id > bytecode::kMaxSectionId) continue;  // unknown section of a known major
+      if (sections[id].data() != nullptr)
+        return fail(StatusCode::kDuplicateSection, "section " + std::to_string(id), at);
+      sections[id] = payload;
+      section_offset[id] = at + 8;
+    }
+    if (r.remaining() != 0) return fail(StatusCode::kBadSection, "trailing bytes after sections", r.offset());
+    for (std::uint32_t id = 1; id <= bytecode::kMaxSectionId; ++id)
+      if (!sections[id].data())
+        return fail(StatusCode::kMissingSection, "section " + std::to_string(id), img.size());
+    return {};
+  }
+
+  ByteReader section(SectionId id) {
+    auto i = static_cast<std::uint32_t>(id);
+    return ByteReader(sections[i], section_offset[i]);
+  }
+
+  // Reads a count and checks that count * elem_size bytes remain (no huge reservations).
+  Status count(ByteReader& r, std::size_t elem, std::uint32_t* n, const char* what) {
+    std::size_t at = r.offset();
+    if (!r.u32(n)) return fail(StatusCode::kBadSection, std::string(what) + ": count truncated", at);
+    if (static_cast<std::uint64_t>(*n) * elem > r.remaining())
+      return fail(StatusCode::kBadSection, std::string(what) + ": count exceeds section", at);
+    return {};
+  }
+
+  Status string_ref(std::uint32_t idx, std::size_t at, std::string_view* out) {
+    if (idx >= p->strings.size())
+      return fail(StatusCode::kBadString, "string index " + std::to_string(idx), at);
+    *out = p->strings[idx];
+    return {};
+  }
+
+  Status strings() {
+    ByteReader r = section(SectionId::kStrings);
+    std::uint32_t n = 0;
+    if (Status s = count(r, 8, &n, "strings"); !s.ok()) return s;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> spans(n);
+    for (auto& [off, len] : spans) {
+      r.u32(&off);
+      r.u32(&len);
+    }
+    std::uint32_t blob_size = 0;
+    std::size_t at = r.offset();
+    std::string_view blob;
+    if (!r.u32(&blob_size) || !r.bytes(blob_size, &blob))
+      return fail(StatusCode::kBadString, "string blob truncated", at);
+    p->strings.reserve(n);
+    for (auto [off, len] : spans) {
+      if (off > blob.size() || len > blob.size() - off)
+        return fail(StatusCode::kBadString, "string span outside blob", at);
+      p->strings.push_back(blob.substr(off, len));
+    }
+    return {};
+  }
+
+  Status fields() {
+    ByteReader r = section(SectionId::kFields);
+    std::uint32_t n = 0;
+    if (Status s = count(r, 4, &n, "fields"); !s.ok()) return s;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      std::size_t at = r.offset();
+      std::uint32_t s_idx = 0;
+      r.u32(&s_idx);
+      std::string_view name;
+      if (Status s = string_ref(s_idx, at, &name); !s.ok()) return s;
+      p->fields.push_back(name);
+    }
+    return {};
+  }
+
+  Status regexes() {
+    ByteReader r = section(SectionId::kRegexes);
+    std::uint32_t n = 0;
+    if (Status s = count(r, 8, &n, "regexes"); !s.ok()) return s;
+    p->regexes.resize(n);
+    for (auto& e : p->regexes) {
+      std::size_t at = r.offset();
+      std::uint32_t s_idx = 0;
+      r.u32(&s_idx);
+      r.u32(&e.flags);
+      if (Status s = string_ref(s_idx, at, &e.pattern); !s.ok()) return s;
+      if (e.flags & ~7u) return fail(StatusCode::kBadRegex, "unknown regex flags", at);
+      RE2::Options o;
+      o.set_log_errors(false);
+      o.set_max_mem(kMaxRegexProgramBytes);
+      o.set_case_sensitive(!(e.flags & bytecode::kRegexCaseInsensitive));
+      o.set_dot_nl(e.flags & bytecode::kRegexDotAll);
+      o.set_never_capture(true);
+      std::string pat(e.pattern);
+      if (e.flags & bytecode::kRegexMultiline) pat = "(?m)" + pat;
+      e.re = std::make_unique<RE2>(pat, o);
+      if (!e.re->ok()) return fail(StatusCode::kBadRegex, e.re->error(), at);
+    }
+    return {};
+  }
+
+  Status preds() {
+    ByteReader r = section(SectionId::kPreds);
+    std::uint32_t n = 0;
+    if (Status s = count(r, bytecode::kPredSize, &n, "predicates"); !s.ok()) return s;
+    p->preds.resize(n);
+    for (auto& pr : p->preds) {
+      std::size_t at = r.offset();
+      std::uint8_t kind = 0;
+      std::uint16_t zero = 0;
+      r.u8(&kind);
+      r.u8(&pr.flags);
+      r.u16(&zero);
+      r.u32(&pr.field);
+      r.u32(&pr.operand);
+      if (kind >= vm::kPredKindCount || zero != 0 || (pr.flags & ~bytecode::kPredCased))
+        return fail(StatusCode::kBadPredicate, "kind/flags", at);
+      pr.kind = static_cast<vm::PredKind>(kind);
+      bool kw = vm::is_keyword_pred(pr.kind);
+      if (kw ? pr.field != bytecode::kNoField : pr.field >= p->fields.size())
+        return fail(StatusCode::kBadField, "predicate field " + std::to_string(pr.field), at + 4);
+      switch (vm::pred_info(pr.kind).operand) {
+        case vm::PredOperand::kNone:
+          if (pr.operand != 0) return fail(StatusCode::kBadOperand, "operand must be 0", at + 8);
+          break;
+        case vm::PredOperand::kString:
+          if (Status s = string_ref(pr.operand, at + 8, &pr.str); !s.ok()) return s;
+          break;
+        case vm::PredOperand::kRegex:
+          if (pr.operand >= p->regexes.size())
+            return fail(StatusCode::kBadRegex, "regex index " + std::to_string(pr.operand), at + 8);
+          pr.re = p->regexes[pr.operand].re.get();
+          break;
+      }
+      if (pr.kind == vm::PredKind::kHexEq) {
+        auto v = text::parse_hex(pr.str);
+        if (!v) return fail(StatusCode::kBadPredicate, "hex_eq operand is not 0x-hex", at + 8);
+        pr.hex = *v;
+      }
+    }
+    return {};
+  }
+
+  Status rules() {
+    ByteReader r = section(SectionId::kRules);
+    std::uint32_t n = 0;
+    if (Status s = count(r, bytecode::kRuleSize, &n, "rules"); !s.ok()) return s;
+    p->rules.resize(n);
+    for (auto& ru : p->rules) {
+      std::string_view* f[] = {&ru.id, &ru.title, &ru.level, &ru.tags,
+                               &ru.product, &ru.category, &ru.service};
+      for (auto* dst : f) {
+        std::size_t at = r.offset();
+        std::uint32_t idx = 0;
+        r.u32(&idx);
+        if (idx >= p->strings.size())
+          return fail(StatusCode::kBadRule, "rule string index " + std::to_string(idx), at);
+        *dst = p->strings[idx];
+      }
+    }
+    return {};
+  }
+
+  Status code() {
+    ByteReader r = section(SectionId::kCode);
+    std::uint32_t n = 0;
+    if (Status s = count(r, bytecode::kInsnSize, &n, "code"); !s.ok()) return s;
+    p->code.resize(n);
+    for (std::uint32_t pc = 0; pc < n; ++pc) {
+      auto& in = p->code[pc];
+      std::size_t at = r.offset();
+      std::uint8_t pad[3] = {};
+      r.u8(&in.op);
+      r.u8(&pad[0]);
+      r.u8(&pad[1]);
+      r.u8(&pad[2]);
+      r.u32(&in.a);
+      r.u32(&in.b);
+      r.u32(&in.c);
+      auto fail_pc = [&](StatusCode c, std::string d) {
+        return Status(c, std::move(d), static_cast<std::int64_t>(at), pc);
+      };
+      if (in.op >= bytecode::kOpCount) return fail_pc(StatusCode::kBadOpcode, "opcode " + std::to_string(in.op));
+      if (pad[0] | pad[1] | pad[2]) return fail_pc(StatusCode::kBadOperand, "padding bytes not zero");
+      const auto& info = bytecode::kOpInfo[in.op];
+      const std::uint32_t ops[3] = {in.a, in.b, in.c};
+      for (int k = 0; k < 3; ++k) {
+        std::uint32_t v = ops[k];
+        switch (info.kinds[k]) {
+          case bytecode::OperandKind::kNone:
+            if (v != 0) return fail_pc(StatusCode::kBadOperand, "unused operand must be 0");
+            break;
+          case bytecode::OperandKind::kPred:
+            if (v >= p->preds.size()) return fail_pc(StatusCode::kBadOperand, "predicate " + std::to_string(v));
+            break;
+          case bytecode::OperandKind::kRule:
+            if (v >= p->rules.size()) return fail_pc(StatusCode::kBadOperand, "rule " + std::to_string(v));
+            break;
+          case bytecode::OperandKind::kTarget:
+            if (v <= pc) return fail_pc(StatusCode::kBackwardJump, "target " + std::to_string(v));
+            if (v >= n) return fail_pc(StatusCode::kBadJumpTarget, "target " + std::to_string(v));
+            break;
+        }
+      }
+    }
+    if (n == 0 || p->code.back().op != static_cast<std::uint8_t>(bytecode::Op::kHalt))
+      return Status(StatusCode::kNoHalt, "last instruction", -1, n ? n - 1 : 0);
+    return {};
+  }
+
+  Status meta() {
+    ByteReader r = section(SectionId::kMeta);
+    std::size_t at = r.offset();
+    std::uint32_t ver = 0;
+    if (!r.u32(&p->meta_flags) || !r.u32(&ver) || !r.u32(&p->schema_hash))
+      return fail(StatusCode::kBadSection, "meta truncated", at);
+    if (p->meta_flags & ~bytecode::kMetaWantsAllValues)
+      return fail(StatusCode::kBadSection, "unknown meta flags", at);
+    return string_ref(ver, at + 4, &p->compiler_version);
+  }
+};
+
+Status verify(std::string_view bytes, std::unique_ptr<vm::VerifiedProgram>* out) {
+  Verifier v;
+  v.p->bytes.assign(bytes);
+  v.img = v.p->bytes;
+  for (auto step : {&Verifier::container, &Verifier::strings, &Verifier::fields,
+                    &Verifier::regexes, &Verifier::preds, &Verifier::rules, &Verifier::code,
+                    &Verifier::meta}) {
+    if (Status s = (v.*step)(); !s.ok()) return s;
+  }
+  *out = std::move(v.p);
+  return {};
+}
+
+}  // namespace sigmatch::load

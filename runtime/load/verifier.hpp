@@ -1,0 +1,20 @@
+// verifier.hpp — bytes -> VerifiedProgram or a Status naming the offset / instruction at fault.
+// Checks: container (magic, mangling, versions, section table, checksum), every string, field,
+// regex and rule reference in range, every predicate well-formed, every regex compiles under
+// RE2 with a memory budget, every opcode known, every jump strictly forward and inside the
+// code, code ends with HALT. Tested by tests/unit/verifier_test.cpp (incl. random mutations).
+#pragma once
+#include <memory>
+#include <string_view>
+
+#include "runtime/vm/program.hpp"
+#include "sigmatch/status.hpp"
+
+namespace sigmatch::load {
+
+inline constexpr std::size_t kMaxImageBytes = 512u << 20;
+inline constexpr std::size_t kMaxRegexProgramBytes = 8u << 20;  // RE2 max_mem per regex
+
+Status verify(std::string_view bytes, std::unique_ptr<vm::VerifiedProgram>* out);
+
+}  // namespace sigmatch::load

@@ -1,0 +1,61 @@
+// program.hpp — VerifiedProgram: the decoded, verified, immutable form of an image. Only
+// load::verify() constructs one (private constructor + friend); the VM accepts nothing else.
+// Shareable between threads (no mutable state; RE2 objects are thread-safe for matching).
+#pragma once
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <re2/re2.h>
+
+#include "runtime/bytecode/format.hpp"
+#include "runtime/vm/pred_kinds.hpp"
+
+namespace sigmatch::load {
+struct Verifier;
+}
+
+namespace sigmatch::vm {
+
+struct Pred {
+  PredKind kind{};
+  std::uint8_t flags = 0;
+  std::uint32_t field = bytecode::kNoField;
+  std::uint32_t operand = 0;
+  // Resolved operand, filled by the verifier: string view into the image or regex pointer.
+  std::string_view str;
+  std::uint64_t hex = 0;  // kHexEq: the parsed value of `str`
+  const RE2* re = nullptr;
+};
+
+struct Rule {
+  std::string_view id, title, level, tags, product, category, service;
+};
+
+struct RegexEntry {
+  std::string_view pattern;
+  std::uint32_t flags = 0;
+  std::unique_ptr<RE2> re;
+};
+
+struct VerifiedProgram {
+  std::string bytes;  // owned copy of the image; every string_view below points into it
+  std::vector<std::string_view> strings;
+  std::vector<std::string_view> fields;
+  std::vector<RegexEntry> regexes;
+  std::vector<Pred> preds;
+  std::vector<Rule> rules;
+  std::vector<bytecode::Insn> code;
+  std::uint32_t meta_flags = 0;
+  std::string_view compiler_version;
+  std::uint32_t schema_hash = 0;
+
+  bool wants_all_values() const { return meta_flags & bytecode::kMetaWantsAllValues; }
+
+ private:
+  friend struct load::Verifier;
+  VerifiedProgram() = default;
+};
+
+}  // namespace sigmatch::vm

@@ -1,0 +1,35 @@
+// scratch.hpp — per-thread evaluation state sized from a program: the per-record predicate
+// memo (generation-stamped, so starting a record is O(1)) and the per-record case-folded
+// copies of field values (each field folded at most once per record, buffers reused).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/vm/program.hpp"
+
+namespace sigmatch::vm {
+
+class Scratch {
+ public:
+  explicit Scratch(const VerifiedProgram& p)
+      : memo_gen_(p.preds.size(), 0), memo_val_(p.preds.size(), 0),
+        fold_gen_(p.fields.size(), 0), folded_(p.fields.size()) {}
+
+  std::uint32_t gen_ = 0;
+  std::vector<std::uint32_t> memo_gen_;
+  std::vector<std::uint8_t> memo_val_;
+  std::vector<std::uint32_t> fold_gen_;
+  std::vector<std::string> folded_;
+  std::string kw_folded_;  // folded keyword value (reused)
+
+  void next_record() {
+    if (++gen_ == 0) {  // wrapped: clear stamps once every 2^32 records
+      std::fill(memo_gen_.begin(), memo_gen_.end(), 0);
+      std::fill(fold_gen_.begin(), fold_gen_.end(), 0);
+      gen_ = 1;
+    }
+  }
+};
+
+}  // namespace sigmatch::vm

@@ -1,0 +1,151 @@
+// text.cpp — case folding, glob matching and hex parsing (see text.hpp).
+// Tested by tests/unit/text_test.cpp; the reference evaluator has its own implementations.
+#include "runtime/vm/text.hpp"
+
+namespace sigmatch::text {
+namespace {
+
+// Maps one upper-case code point to lower case for the scripts we fold; else returns cp.
+char32_t fold_cp(char32_t cp) {
+  if (cp < 0x80) return (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
+  if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) return cp + 0x20;  // Latin-1
+  if (cp >= 0x100 && cp <= 0x137) return cp | 1;                  // Latin Ext-A, pairs
+  if (cp >= 0x139 && cp <= 0x148) return (cp & 1) ? cp + 1 : cp;
+  if (cp >= 0x14A && cp <= 0x177) return cp | 1;
+  if (cp >= 0x391 && cp <= 0x3AB && cp != 0x3A2) return cp + 0x20;  // Greek
+  if (cp >= 0x410 && cp <= 0x42F) return cp + 0x20;                 // Cyrillic
+  if (cp >= 0x400 && cp <= 0x40F) return cp + 0x50;
+  return cp;
+}
+
+void put_utf8(char32_t cp, std::string& out) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// Length of the UTF-8 sequence starting at s[i] (1 for invalid/continuation bytes).
+std::size_t seq_len(std::string_view s, std::size_t i) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+  if (i + n > s.size()) return 1;
+  for (std::size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 1;
+  return n;
+}
+
+}  // namespace
+
+void fold_case_append(std::string_view in, std::string& out) {
+  for (std::size_t i = 0; i < in.size();) {
+    unsigned char c = static_cast<unsigned char>(in[i]);
+    if (c < 0x80) {
+      out.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    std::size_t n = seq_len(in, i);
+    if (n == 2 || n == 3) {
+      char32_t cp = n == 2 ? ((c & 0x1F) << 6) | (in[i + 1] & 0x3F)
+                           : ((c & 0x0F) << 12) | ((in[i + 1] & 0x3F) << 6) | (in[i + 2] & 0x3F);
+      char32_t f = fold_cp(cp);
+      if (f != cp) {
+        put_utf8(f, out);
+        i += n;
+        continue;
+      }
+    }
+    out.append(in.substr(i, n));
+    i += n;
+  }
+}
+
+std::string fold_case(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  fold_case_append(in, out);
+  return out;
+}
+
+bool is_folded(std::string_view in) {
+  for (unsigned char c : in) {
+    if (c >= 'A' && c <= 'Z') return false;
+    if (c >= 0x80) return fold_case(in) == in;  // rare: non-ASCII, do it properly
+  }
+  return true;
+}
+
+bool glob_match(std::string_view p, std::string_view v) {
+  // Greedy two-pointer matcher with one backtrack point per '*': O(|p|*|v|) worst case.
+  std::size_t pi = 0, vi = 0, star_p = std::string_view::npos, star_v = 0;
+  while (vi < v.size()) {
+    if (pi < p.size()) {
+      char pc = p[pi];
+      if (pc == '*') {
+        star_p = ++pi;
+        star_v = vi;
+        continue;
+      }
+      if (pc == '?') {
+        ++pi;
+        vi += seq_len(v, vi);
+        continue;
+      }
+      if (pc == '\\' && pi + 1 < p.size()) pc = p[++pi];
+      if (pc == v[vi]) {
+        ++pi;
+        ++vi;
+        continue;
+      }
+    }
+    if (star_p == std::string_view::npos) return false;
+    pi = star_p;
+    vi = ++star_v;
+  }
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
+}
+
+void glob_append_literal(std::string_view literal, std::string& pattern) {
+  for (char c : literal) {
+    if (c == '*' || c == '?' || c == '\\') pattern.push_back('\\');
+    pattern.push_back(c);
+  }
+}
+
+std::optional<std::string> glob_literal(std::string_view p) {
+  std::string out;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    char c = p[i];
+    if (c == '*' || c == '?') return std::nullopt;
+    if (c == '\\' && i + 1 < p.size()) c = p[++i];
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::optional<std::uint64_t> parse_hex(std::string_view t) {
+  if (t.size() < 3 || t[0] != '0' || (t[1] != 'x' && t[1] != 'X')) return std::nullopt;
+  t.remove_prefix(2);
+  while (t.size() > 1 && t[0] == '0') t.remove_prefix(1);
+  if (t.empty() || t.size() > 16) return std::nullopt;
+  std::uint64_t v = 0;
+  for (char c : t) {
+    unsigned d;
+    if (c >= '0' && c <= '9') d = c - '0';
+    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    else return std::nullopt;
+    v = (v << 4) | d;
+  }
+  return v;
+}
+
+}  // namespace sigmatch::text
