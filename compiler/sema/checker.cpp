@@ -60,6 +60,17 @@ std::string closest(const std::string& word, const std::vector<std::string>& can
       best = c;
     }
   }
+  if (!best.empty()) return best;
+  // No near spelling: a long shared prefix (FailureReason vs FailureId) is the next best hint.
+  std::size_t best_prefix = std::max<std::size_t>(4, (word.size() + 1) / 2);
+  for (const auto& c : candidates) {
+    std::size_t n = 0;
+    while (n < word.size() && n < c.size() && word[n] == c[n]) ++n;
+    if (n >= best_prefix) {
+      best_prefix = n + 1;
+      best = c;
+    }
+  }
   return best;
 }
 
@@ -92,8 +103,9 @@ Expr join(ExprKind k, std::vector<Expr> kids) {
 
 class RuleChecker {
  public:
-  RuleChecker(const yaml::RuleDoc& doc, const std::vector<Schema>& schemas, diag::DiagSink& sink)
-      : doc_(doc), schemas_(schemas), sink_(sink) {}
+  RuleChecker(const yaml::RuleDoc& doc, const std::vector<Schema>& schemas, bool lint,
+              diag::DiagSink& sink)
+      : doc_(doc), schemas_(schemas), lint_(lint), sink_(sink) {}
 
   bool run(CheckedRule* out);
 
@@ -125,6 +137,7 @@ class RuleChecker {
 
   const yaml::RuleDoc& doc_;
   const std::vector<Schema>& schemas_;
+  bool lint_;
   diag::DiagSink& sink_;
   bool ok_ = true;
   std::vector<std::int64_t> event_ids_;
@@ -603,6 +616,7 @@ bool RuleChecker::run(CheckedRule* out) {
     else if (k.text == "category") m.category = v.text;
     else if (k.text == "service") m.service = v.text;
   }
+  if (lint_) lint(m);  // on broken rules too: authors want every problem in one pass
   collect_event_ids();
   schema_ = schema_for_rule();
 
@@ -637,8 +651,6 @@ bool RuleChecker::run(CheckedRule* out) {
     if (!used_.count(key.text))
       sink_.report(Code::S0007, value_loc(key), "selection '" + key.text + "' is not used by the condition");
   out->root = join(ExprKind::kOr, std::move(conds));
-  if (!out->root.children.empty() || out->root.kind == ExprKind::kTest) {
-  }
   return true;
 }
 
@@ -686,14 +698,9 @@ std::vector<CheckedRule> check(const std::vector<yaml::RuleDoc>& docs, const Che
                   "Sigma filters are not supported yet; document skipped");
       continue;
     }
-    RuleChecker rc(doc, schemas, sink);
+    RuleChecker rc(doc, schemas, opts.lint, sink);
     CheckedRule r;
     bool good = rc.run(&r);
-    if (opts.lint) {
-      // Lint runs on broken rules too: authors want every problem in one pass.
-      RuleChecker lint_rc(doc, schemas, sink);
-      (void)lint_rc;
-    }
     if (!r.meta.id.empty()) {
       auto [it, fresh] = ids.emplace(r.meta.id, diag::SourceLoc{doc.file, doc.id.pos.line, doc.id.pos.col, 1});
       if (!fresh) {

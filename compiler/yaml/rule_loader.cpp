@@ -242,6 +242,17 @@ std::vector<RuleDoc> load_rules(const std::string& file, const std::string& text
     return docs;
   }
   Loader loader{file, sink};
+  // A legacy `action:` collection spreads one rule over several documents: none of them is a
+  // rule on its own, so the file is reported once and skipped whole.
+  for (const YAML::Node& root : roots) {
+    if (root.IsMap() && root["action"]) {
+      const YAML::Node a = root["action"];
+      sink.report(Code::Y0005, diag::SourceLoc{file, pos_of(a).line, pos_of(a).col, 1},
+                  "legacy 'action: " + (a.IsScalar() ? a.Scalar() : std::string("?")) +
+                      "' collections are not supported yet; split the file into standalone rules");
+      return docs;
+    }
+  }
   for (std::uint32_t i = 0; i < roots.size(); ++i) {
     if (roots[i].IsNull()) continue;  // empty document (e.g. a trailing ---)
     RuleDoc doc;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,17 +42,40 @@ struct ShapeTable::Impl {
 
 namespace detail {
 
-// FNV-1a, 64 bit. Byte-incremental on purpose: the JSON walk extends a parent path's hash with
-// "." + key instead of rehashing the whole dotted path at every level.
-constexpr std::uint64_t kHashSeed = 14695981039346656037ull;
-inline std::uint64_t hash_bytes(std::uint64_t h, std::string_view s) {
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
+// Path hash: 8 bytes per step (a byte-wise hash cost ~1/3 of the flat-shape walk). The whole
+// dotted path is rehashed per key; paths are short, so that beats incremental byte hashing.
+inline std::uint64_t hash_path(std::string_view s) {
+  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
+  std::uint64_t h = 0x2545F4914F6CDD1Dull ^ (s.size() * kMul);
+  const char* p = s.data();
+  std::size_t n = s.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+  }
+  if (n > 0) {  // tail from overlapping loads in registers (a stack copy stalls forwarding)
+    std::uint64_t w;
+    if (n >= 4) {
+      std::uint32_t a, b;
+      std::memcpy(&a, p, 4);
+      std::memcpy(&b, p + n - 4, 4);
+      w = (std::uint64_t{a} << 32) | b;
+    } else {
+      w = (std::uint64_t{static_cast<unsigned char>(p[0])} << 16) |
+          (std::uint64_t{static_cast<unsigned char>(p[n >> 1])} << 8) |
+          static_cast<unsigned char>(p[n - 1]);
+    }
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+  }
+  h *= kMul;
+  return h ^ (h >> 32);
 }
-inline std::uint64_t hash_byte(std::uint64_t h, unsigned char c) { return (h ^ c) * 1099511628211ull; }
 
 // Key path -> the slots it fills. Open addressing, built once per reader; lookups take the
-// precomputed hash so the hot path never allocates or hashes a path twice.
+// hash so the caller hashes once per key and nothing allocates.
 class PathMap {
  public:
   struct Target {
@@ -81,7 +105,7 @@ class PathMap {
         return &e;
     }
   }
-  const Entry* find(std::string_view path) const { return find(hash_bytes(kHashSeed, path), path); }
+  const Entry* find(std::string_view path) const { return find(hash_path(path), path); }
   const Target* targets(const Entry& e) const { return targets_.data() + e.first; }
 
  private:

@@ -114,7 +114,7 @@ class JsonlReader final : public Reader {
     if (!e && type != od::json_type::object) return error(err, "record is not a JSON object", ev);
     od::object root;
     if (!e) e = doc.get_object().get(root);
-    if (!e) e = walk_object(root, kHashSeed, true, true, 1);
+    if (!e) e = walk_object(root, true, true, 1);
     // 3.0.1 has no document::at_end(); current_location() fails exactly when nothing follows.
     if (!e && !doc.current_location().error()) return error(err, "invalid JSON: trailing content after the object", ev);
     if (e) {
@@ -126,8 +126,8 @@ class JsonlReader final : public Reader {
 
   // `interesting`: this object's path is a prefix of some mapped path, so its keys need
   // lookups; elsewhere we only validate (and collect values for keyword rules).
-  simdjson::error_code walk_object(od::object obj, std::uint64_t hash, bool root,
-                                   bool interesting, std::size_t depth) {
+  simdjson::error_code walk_object(od::object obj, bool root, bool interesting,
+                                   std::size_t depth) {
     if (depth > options_.max_depth) return depth_error();
     for (auto field_result : obj) {
       od::field field;
@@ -135,26 +135,23 @@ class JsonlReader final : public Reader {
       std::string_view key;
       if (auto e = field.unescaped_key().get(key)) return e;
       const std::size_t saved = path_.size();
-      std::uint64_t h = hash;
       const PathMap::Entry* entry = nullptr;
-      if (interesting) {
-        if (!root) {
-          path_.push_back('.');
-          h = hash_byte(h, '.');
-        }
+      if (root) {
+        entry = map_.find(key);  // path == key: no copy (the flat shape's common case)
+        if (entry && entry->interior) path_.assign(key);
+      } else if (interesting) {
+        path_.push_back('.');
         path_.append(key);
-        h = hash_bytes(h, key);
-        entry = map_.find(h, path_);
+        entry = map_.find(path_);
       }
-      auto e = walk_value(field.value(), entry, h, depth);
+      auto e = walk_value(field.value(), entry, depth);
       path_.resize(saved);
       if (e) return e;
     }
     return simdjson::SUCCESS;
   }
 
-  simdjson::error_code walk_value(od::value v, const PathMap::Entry* entry, std::uint64_t hash,
-                                  std::size_t depth) {
+  simdjson::error_code walk_value(od::value v, const PathMap::Entry* entry, std::size_t depth) {
     od::json_type type;
     if (auto e = v.type().get(type)) return e;
     const bool mapped = entry && entry->count > 0;
@@ -162,7 +159,7 @@ class JsonlReader final : public Reader {
       case od::json_type::object: {
         od::object obj;
         if (auto e = v.get_object().get(obj)) return e;
-        return walk_object(obj, hash, false, entry && entry->interior, depth + 1);
+        return walk_object(obj, false, entry && entry->interior, depth + 1);
       }
       case od::json_type::array: {
         if (depth + 1 > options_.max_depth) return depth_error();
@@ -173,7 +170,7 @@ class JsonlReader final : public Reader {
         for (auto item : arr) {
           od::value el;
           if (auto e = std::move(item).get(el)) return e;
-          if (auto e = walk_value(el, entry, hash, depth + 1)) return e;
+          if (auto e = walk_value(el, entry, depth + 1)) return e;
         }
         return simdjson::SUCCESS;
       }

@@ -206,7 +206,7 @@ void PathMap::finish(std::vector<std::pair<std::string, Target>>& pairs) {
   for (const std::string& path : order) {
     Entry e;
     e.used = true;
-    e.hash = hash_bytes(kHashSeed, path);
+    e.hash = hash_path(path);
     e.key_off = static_cast<std::uint32_t>(keys_.size());
     e.key_len = static_cast<std::uint32_t>(path.size());
     keys_ += path;

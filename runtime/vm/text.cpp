@@ -9,10 +9,17 @@ namespace {
 char32_t fold_cp(char32_t cp) {
   if (cp < 0x80) return (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
   if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) return cp + 0x20;  // Latin-1
-  if (cp >= 0x100 && cp <= 0x137) return cp | 1;                  // Latin Ext-A, pairs
+  // Latin Extended-A: upper/lower pairs. U+0130 (I with dot) has no simple case fold.
+  if (cp >= 0x100 && cp <= 0x137 && cp != 0x130) return cp | 1;
   if (cp >= 0x139 && cp <= 0x148) return (cp & 1) ? cp + 1 : cp;
   if (cp >= 0x14A && cp <= 0x177) return cp | 1;
+  if (cp == 0x178) return 0xFF;                                  // Y with diaeresis
+  if (cp >= 0x179 && cp <= 0x17E) return (cp & 1) ? cp + 1 : cp;  // Z with acute/dot/caron
   if (cp >= 0x391 && cp <= 0x3AB && cp != 0x3A2) return cp + 0x20;  // Greek
+  if (cp == 0x386) return 0x3AC;                                    // Greek with tonos
+  if (cp >= 0x388 && cp <= 0x38A) return cp + 0x25;
+  if (cp == 0x38C) return 0x3CC;
+  if (cp == 0x38E || cp == 0x38F) return cp + 0x3F;
   if (cp >= 0x410 && cp <= 0x42F) return cp + 0x20;                 // Cyrillic
   if (cp >= 0x400 && cp <= 0x40F) return cp + 0x50;
   return cp;
@@ -31,12 +38,31 @@ void put_utf8(char32_t cp, std::string& out) {
   }
 }
 
-// Length of the UTF-8 sequence starting at s[i] (1 for invalid/continuation bytes).
+// Length of the well-formed UTF-8 sequence starting at s[i]; 1 for an invalid, overlong,
+// surrogate or truncated sequence and for a stray continuation byte. Overlong forms must not
+// decode: "\xC1\x81" is not 'A', so folding must not turn it into "a" (nor may '?' treat it
+// as one character), else a crafted value could match a literal it does not contain.
 std::size_t seq_len(std::string_view s, std::size_t i) {
   unsigned char c = static_cast<unsigned char>(s[i]);
-  std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+  if (c < 0x80) return 1;
+  std::size_t n;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) n = 2;
+  else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;       // overlong
+    else if (c == 0xED) hi = 0x9F;  // surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;       // overlong
+    else if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
+  } else {
+    return 1;
+  }
   if (i + n > s.size()) return 1;
-  for (std::size_t k = 1; k < n; ++k)
+  unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
+  if (c1 < lo || c1 > hi) return 1;
+  for (std::size_t k = 2; k < n; ++k)
     if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 1;
   return n;
 }
@@ -106,8 +132,12 @@ bool glob_match(std::string_view p, std::string_view v) {
       }
     }
     if (star_p == std::string_view::npos) return false;
+    // Let '*' absorb one more whole code point, never part of one: restarting inside a
+    // multi-byte character would let the '?'s after it count its continuation bytes as
+    // characters ("*??xz" would match "\u20ACxz").
     pi = star_p;
-    vi = ++star_v;
+    star_v += seq_len(v, star_v);
+    vi = star_v;
   }
   while (pi < p.size() && p[pi] == '*') ++pi;
   return pi == p.size();

@@ -1,0 +1,230 @@
+// text_test.cpp — unit tests for runtime/vm/text.{hpp,cpp}: case folding (ASCII, Latin-1,
+// Latin Extended-A, Greek, Cyrillic, invalid UTF-8 left alone), glob matching (checked
+// against a slow recursive reference on random inputs), glob literals and hex parsing.
+#include <doctest/doctest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "runtime/vm/text.hpp"
+
+using sigmatch::text::fold_case;
+using sigmatch::text::glob_literal;
+using sigmatch::text::glob_match;
+using sigmatch::text::parse_hex;
+
+TEST_CASE("fold_case: ASCII") {
+  CHECK(fold_case("") == "");
+  CHECK(fold_case("HELLO World 123 @[`{") == "hello world 123 @[`{");
+  CHECK(fold_case("microsoft software key storage provider") ==
+        "microsoft software key storage provider");
+  CHECK(sigmatch::text::is_folded("already lower $ 0x1"));
+  CHECK_FALSE(sigmatch::text::is_folded("Upper"));
+}
+
+TEST_CASE("fold_case: Latin-1 and Latin Extended-A") {
+  CHECK(fold_case("\u00C9LODIE") == "\u00E9lodie");          // É
+  CHECK(fold_case("\u00C0\u00DE") == "\u00E0\u00FE");         // À Þ
+  CHECK(fold_case("\u00D7") == "\u00D7");                     // × is not a letter
+  CHECK(fold_case("\u00DF") == "\u00DF");                     // ß has no simple upper pair
+  CHECK(fold_case("\u0100\u0101") == "\u0101\u0101");         // Ā ā
+  CHECK(fold_case("\u0141\u00F3d\u017A") == "\u0142\u00F3d\u017A");  // Łódź
+  CHECK(fold_case("\u017D\u0179\u017B") == "\u017E\u017A\u017C");    // Ž Ź Ż
+  CHECK(fold_case("\u0178") == "\u00FF");                             // Ÿ -> ÿ
+  CHECK(fold_case("\u0130") == "\u0130");  // İ has no simple fold (not dotless ı)
+  CHECK(fold_case("\u0131") == "\u0131");
+  CHECK(sigmatch::text::is_folded("\u00E9t\u00E9"));
+  CHECK_FALSE(sigmatch::text::is_folded("\u00C9t\u00E9"));
+}
+
+TEST_CASE("fold_case: Greek and Cyrillic") {
+  CHECK(fold_case("\u0391\u0392\u03A9") == "\u03B1\u03B2\u03C9");  // ΑΒΩ
+  CHECK(fold_case("\u0386\u0388\u038C\u038F") == "\u03AC\u03AD\u03CC\u03CE");  // tonos
+  CHECK(fold_case("\u03A3\u03C3") == "\u03C3\u03C3");
+  CHECK(fold_case("\u041F\u0420\u0418\u0412\u0415\u0422") ==
+        "\u043F\u0440\u0438\u0432\u0435\u0442");  // ПРИВЕТ
+  CHECK(fold_case("\u0401\u0404\u040F") == "\u0451\u0454\u045F");  // Ё Є Џ
+  CHECK(fold_case("\u042F") == "\u044F");                            // Я
+}
+
+TEST_CASE("fold_case: invalid UTF-8 is copied unchanged") {
+  const std::vector<std::string> bad = {
+      "\xC3",             // truncated 2-byte
+      "\xC3" "A",         // lead byte followed by ASCII (the ASCII still folds: see below)
+      "\xC1\x81",         // overlong 'A' must not become "a"
+      "\xC0\x80",         // overlong NUL
+      "\xE0\x81\x81",     // 3-byte overlong 'A'
+      "\xE0\x90\x90",     // 3-byte overlong U+0410 (Cyrillic А)
+      "\xED\xA0\x80",     // surrogate
+      "\x80\xBF",         // stray continuation bytes
+      "\xFF\xFE",         // never valid
+      "\xF8\x88\x80\x80\x80",
+  };
+  for (const auto& s : bad) {
+    std::string want = s;
+    for (auto& ch : want)
+      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
+    CAPTURE(s);
+    CHECK(fold_case(s) == want);
+  }
+  // Valid 4-byte sequences pass through.
+  CHECK(fold_case("\xF0\x9F\x94\x91 KEY") == "\xF0\x9F\x94\x91 key");
+}
+
+TEST_CASE("glob_match: wildcards, escapes, empty") {
+  CHECK(glob_match("", ""));
+  CHECK_FALSE(glob_match("", "a"));
+  CHECK(glob_match("*", ""));
+  CHECK(glob_match("*", "anything"));
+  CHECK(glob_match("**", ""));
+  CHECK_FALSE(glob_match("?", ""));
+  CHECK(glob_match("?", "x"));
+  CHECK_FALSE(glob_match("?", "xy"));
+  CHECK(glob_match("tb_*", "tb_0123"));
+  CHECK_FALSE(glob_match("tb_*", "xtb_0123"));
+  CHECK(glob_match("*\\\\system32\\\\*", "c:\\windows\\system32\\lsass.exe"));
+  CHECK(glob_match("a\\*b", "a*b"));
+  CHECK_FALSE(glob_match("a\\*b", "axxb"));
+  CHECK(glob_match("a\\?", "a?"));
+  CHECK_FALSE(glob_match("a\\?", "ab"));
+  CHECK(glob_match("a\\", "a\\"));  // a trailing backslash is literal
+}
+
+TEST_CASE("glob_match: backtracking") {
+  CHECK(glob_match("*a*b", "aab"));
+  CHECK(glob_match("*a*b", "xaxxbxb"));
+  CHECK_FALSE(glob_match("*a*b", "aaba"));
+  CHECK(glob_match("*ab", "aaab"));
+  CHECK(glob_match("a*a*a", "aaa"));
+  CHECK_FALSE(glob_match("a*a*a", "aa"));
+  CHECK(glob_match("*?b", "ab"));
+  CHECK_FALSE(glob_match("*?b", "b"));
+  // Pathological pattern stays polynomial (this would take ages with naive recursion).
+  std::string v(4000, 'a');
+  CHECK_FALSE(glob_match("*a*a*a*a*a*a*a*a*b", v));
+}
+
+TEST_CASE("glob_match: '?' is one code point") {
+  CHECK(glob_match("?", "\u00E9"));               // 2 bytes
+  CHECK(glob_match("?", "\u0416"));               // 2 bytes
+  CHECK(glob_match("?", "\u20AC"));               // 3 bytes
+  CHECK(glob_match("?", "\xF0\x9F\x94\x91"));     // 4 bytes
+  CHECK_FALSE(glob_match("??", "\u00E9"));
+  CHECK(glob_match("caf?", "caf\u00E9"));
+  CHECK(glob_match("*?\u00E9", "x\u00E9"));
+  CHECK(glob_match("??", "\xC1\x81"));  // overlong: two invalid bytes are two units
+  // '*' must not split a character so that '?' counts its continuation bytes.
+  CHECK_FALSE(glob_match("*??xz", "\u20ACxz"));
+  CHECK(glob_match("*?xz", "\u20ACxz"));
+  CHECK_FALSE(glob_match("*???", "\u00E9\u00E9"));
+}
+
+namespace {
+
+// Code point splitting consistent with text.cpp: well-formed sequences are one unit, every
+// other byte is its own unit.
+std::vector<std::string> units(const std::string& s) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t n = 1;
+    // A glob of one '?' matching exactly the prefix tells us the unit length.
+    for (std::size_t k = 4; k >= 2; --k)
+      if (i + k <= s.size() && glob_match("?", s.substr(i, k))) {
+        n = k;
+        break;
+      }
+    out.push_back(s.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+
+// Slow, obviously correct reference over pattern tokens and value units.
+bool ref_match(const std::vector<std::string>& p, std::size_t pi, const std::vector<std::string>& v,
+               std::size_t vi) {
+  if (pi == p.size()) return vi == v.size();
+  if (p[pi] == "*") {
+    for (std::size_t k = vi; k <= v.size(); ++k)
+      if (ref_match(p, pi + 1, v, k)) return true;
+    return false;
+  }
+  if (vi == v.size()) return false;
+  if (p[pi] == "?") return ref_match(p, pi + 1, v, vi + 1);
+  // A literal token is one byte; a value unit of several bytes must match byte by byte.
+  const std::string& u = v[vi];
+  if (u.size() == 1) return u == p[pi] && ref_match(p, pi + 1, v, vi + 1);
+  std::size_t k = 0;
+  for (; k < u.size(); ++k)
+    if (pi + k >= p.size() || p[pi + k] != std::string(1, u[k])) return false;
+  return ref_match(p, pi + k, v, vi + 1);
+}
+
+}  // namespace
+
+TEST_CASE("glob_match agrees with a recursive reference on random inputs") {
+  // Patterns are valid UTF-8 (YAML guarantees it); values may hold invalid bytes.
+  const std::vector<std::string> pat_alphabet = {"a", "b", "\u00E9", "\u20AC", "\\"};
+  const std::vector<std::string> val_alphabet = {"a", "b", "\u00E9", "\u20AC", "\\", "\xC3",
+                                                 "\xE2\x82"};
+  std::mt19937 rng(12345);
+  int mismatches = 0;
+  for (int iter = 0; iter < 20000; ++iter) {
+    std::string pat, val;
+    std::vector<std::string> ptoks;
+    int pn = rng() % 6, vn = rng() % 7;
+    for (int i = 0; i < pn; ++i) {
+      switch (rng() % 4) {
+        case 0: pat += '*'; ptoks.push_back("*"); break;
+        case 1: pat += '?'; ptoks.push_back("?"); break;
+        default: {
+          std::string lit = pat_alphabet[rng() % pat_alphabet.size()];
+          sigmatch::text::glob_append_literal(lit, pat);
+          for (char ch : lit) ptoks.push_back(std::string(1, ch));
+        }
+      }
+    }
+    for (int i = 0; i < vn; ++i) val += val_alphabet[rng() % val_alphabet.size()];
+    bool got = glob_match(pat, val), want = ref_match(ptoks, 0, units(val), 0);
+    if (got != want && ++mismatches <= 5) {
+      CAPTURE(pat);
+      CAPTURE(val);
+      CHECK(got == want);
+    }
+  }
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("glob_literal") {
+  CHECK(glob_literal("") == std::string());
+  CHECK(glob_literal("abc") == std::string("abc"));
+  CHECK(glob_literal("a\\*b\\?c\\\\") == std::string("a*b?c\\"));
+  CHECK_FALSE(glob_literal("a*").has_value());
+  CHECK_FALSE(glob_literal("?").has_value());
+  std::string p;
+  sigmatch::text::glob_append_literal("x*y?z\\", p);
+  CHECK(p == "x\\*y\\?z\\\\");
+  CHECK(glob_literal(p) == std::string("x*y?z\\"));
+  CHECK(glob_match(p, "x*y?z\\"));
+  CHECK_FALSE(glob_match(p, "xAy?z\\"));
+}
+
+TEST_CASE("parse_hex") {
+  CHECK(parse_hex("0x0") == 0u);
+  CHECK(parse_hex("0x00000000") == 0u);
+  CHECK(parse_hex("0x000000000004424d") == 0x4424du);
+  CHECK(parse_hex("0x4424D") == 0x4424du);
+  CHECK(parse_hex("0X8009000B") == 0x8009000bu);
+  CHECK(parse_hex("0xffffffffffffffff") == 0xffffffffffffffffull);
+  CHECK(parse_hex("0x0000ffffffffffffffff") == 0xffffffffffffffffull);  // zeros stripped first
+  CHECK_FALSE(parse_hex("0x10000000000000000").has_value());  // 17 significant digits
+  CHECK_FALSE(parse_hex("0x").has_value());
+  CHECK_FALSE(parse_hex("0").has_value());
+  CHECK_FALSE(parse_hex("").has_value());
+  CHECK_FALSE(parse_hex("banana").has_value());
+  CHECK_FALSE(parse_hex("0xg").has_value());
+  CHECK_FALSE(parse_hex("0x12 ").has_value());
+  CHECK_FALSE(parse_hex(" 0x12").has_value());
+  CHECK_FALSE(parse_hex("0x-1").has_value());
+  CHECK_FALSE(parse_hex("1234").has_value());  // decimal is not hex_eq's business
+}
