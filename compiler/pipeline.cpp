@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <yaml-cpp/yaml.h>
+
 #include "compiler/codegen/emit.hpp"
 #include "compiler/passes/pass.hpp"
 #include "compiler/sema/check.hpp"
@@ -21,7 +23,7 @@ Compilation compile_sources(const std::vector<std::pair<std::string, std::string
     c.sources.add(file, text);
     for (auto& d : yaml::load_rules(file, text, sink)) c.docs.push_back(std::move(d));
   }
-  c.rules = sema::check(c.docs, sema::CheckOptions{nullptr, opts.lint}, sink);
+  c.rules = sema::check(c.docs, sema::CheckOptions{nullptr, opts.lint, &opts.placeholders}, sink);
   c.module = ir::lower(c.rules);
   std::string err;
   if (!passes::optimize(c.module, passes::PassOptions{opts.opt_level, opts.disabled_passes, true}, &err)) {
@@ -35,6 +37,28 @@ Compilation compile_sources(const std::vector<std::pair<std::string, std::string
     c.image.clear();
   }
   return c;
+}
+
+bool load_placeholders(const std::string& path, std::map<std::string, std::vector<std::string>>* out,
+                       std::string* error) {
+  try {
+    YAML::Node root = YAML::LoadFile(path);
+    if (!root.IsMap()) {
+      *error = "expected a mapping of placeholder name -> values";
+      return false;
+    }
+    for (auto it = root.begin(); it != root.end(); ++it) {
+      auto& values = (*out)[it->first.as<std::string>()];
+      if (it->second.IsSequence())
+        for (const auto& v : it->second) values.push_back(v.as<std::string>());
+      else
+        values.push_back(it->second.as<std::string>());
+    }
+    return true;
+  } catch (const YAML::Exception& e) {
+    *error = e.what();
+    return false;
+  }
 }
 
 std::vector<std::string> collect_rule_files(const std::vector<std::string>& paths, diag::DiagSink& sink) {

@@ -2,6 +2,7 @@
 // optimised IR -> image bytes -> verified by the runtime's own loader. The CLI, the tests and
 // the benchmarks all go through here. Tested by tests/unit/pipeline_test.cpp and tests/e2e.
 #pragma once
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -17,7 +18,12 @@ struct CompileOptions {
   int opt_level = 1;  // 0 = no optimisation passes
   std::set<std::string> disabled_passes;
   bool lint = true;
+  std::map<std::string, std::vector<std::string>> placeholders;  // for the `expand` modifier
 };
+
+// Reads a placeholder file (YAML mapping: name -> value or list of values).
+bool load_placeholders(const std::string& path, std::map<std::string, std::vector<std::string>>* out,
+                       std::string* error);
 
 struct Compilation {
   std::vector<std::string> files;

@@ -26,6 +26,9 @@ namespace {
 using namespace sigmatch;
 namespace fs = std::filesystem;
 
+// --placeholders FILE, shared by every subcommand that compiles rules.
+std::map<std::string, std::vector<std::string>> g_placeholders;
+
 constexpr int kExitOk = 0;
 constexpr int kExitRuleErrors = 1;
 constexpr int kExitUsage = 2;
@@ -96,6 +99,7 @@ std::shared_ptr<const Program> load_rules(const std::vector<std::string>& paths,
   CompileOptions opts;
   opts.opt_level = opt_level;
   opts.lint = false;
+  opts.placeholders = g_placeholders;
   Compilation c = compile_paths(sources, opts, sink);
   print_diags(sink, c.sources, "text", stderr);
   *rule_errors = sink.has_errors();
@@ -125,6 +129,7 @@ int cmd_check(const std::vector<std::string>& paths, const std::string& format, 
   diag::DiagSink sink;
   CompileOptions opts;
   opts.lint = lint;
+  opts.placeholders = g_placeholders;
   Compilation c = compile_paths(paths, opts, sink);
   print_diags(sink, c.sources, format, stdout);
   if (format == "text")
@@ -141,6 +146,7 @@ int cmd_compile(const std::vector<std::string>& paths, const std::string& out_pa
   diag::DiagSink sink;
   CompileOptions opts;
   opts.opt_level = opt_level;
+  opts.placeholders = g_placeholders;
   Compilation c = compile_paths(paths, opts, sink);
   print_diags(sink, c.sources, "text", stderr);
   for (auto& d : sink.all())
@@ -266,6 +272,7 @@ int cmd_explain(const std::vector<std::string>& paths, const std::string& emit, 
   CompileOptions opts;
   opts.opt_level = emit == "ir" ? 0 : opt_level;
   opts.lint = false;
+  opts.placeholders = g_placeholders;
   Compilation c = compile_paths(paths, opts, sink);
   print_diags(sink, c.sources, "text", stderr);
   if (emit == "ast") {
@@ -370,7 +377,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("sigmatch ") + sigmatch::kLibraryVersion);
 
   std::vector<std::string> paths, rules, inputs;
-  std::string format = "text", out_path, emit = "asm", shapes;
+  std::string format = "text", out_path, emit = "asm", shapes, placeholders;
   bool werror = false, no_lint = false, stats = false, strict = false;
   int opt_level = 1;
 
@@ -407,11 +414,20 @@ int main(int argc, char** argv) {
   test->add_option("paths", paths, "rule files or directories")->required();
   test->add_option("-O,--opt-level", opt_level, "0 = no optimisation, 1 = default")->check(CLI::Range(0, 1));
 
+  for (CLI::App* sub : {check, compile, scan, explain, test})
+    sub->add_option("--placeholders", placeholders, "YAML map of `expand` placeholder values");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? kExitOk : kExitUsage;
+  }
+  if (!placeholders.empty()) {
+    std::string err;
+    if (!load_placeholders(placeholders, &g_placeholders, &err)) {
+      std::fprintf(stderr, "sigmatch: %s: %s\n", placeholders.c_str(), err.c_str());
+      return kExitUsage;
+    }
   }
   try {
     if (*check) return cmd_check(paths, format, werror, !no_lint);

@@ -52,7 +52,10 @@ class Emitter {
     std::uint32_t operand = 0;
     switch (vm::pred_info(p.kind).operand) {
       case vm::PredOperand::kNone: break;
-      case vm::PredOperand::kString: operand = str(p.operand); break;
+      case vm::PredOperand::kString:
+      case vm::PredOperand::kNumber:
+      case vm::PredOperand::kCidr: operand = str(p.operand); break;
+      case vm::PredOperand::kField: operand = field(p.operand); break;
       case vm::PredOperand::kRegex: {
         auto key = std::make_pair(p.operand, p.regex_flags);
         auto [rit, fresh] = regexes_.emplace(key, static_cast<std::uint32_t>(regex_list_.size()));

@@ -43,6 +43,21 @@ Pred lower_test(const sema::Test& t) {
       p.operand = t.pattern;
       p.regex_flags = t.regex_flags;
       return p;
+    case sema::TestKind::kCidr: p.kind = PredKind::kCidr; p.operand = t.pattern; return p;
+    case sema::TestKind::kNumCmp: {
+      static const PredKind kCmp[] = {PredKind::kGt, PredKind::kGte, PredKind::kLt, PredKind::kLte};
+      p.kind = kCmp[t.op & 3];
+      p.operand = t.pattern;
+      return p;
+    }
+    case sema::TestKind::kFieldRef: {
+      static const PredKind kRef[] = {PredKind::kFieldEq, PredKind::kFieldContains,
+                                      PredKind::kFieldPrefix, PredKind::kFieldSuffix};
+      p.kind = kRef[t.op & 3];
+      p.operand = t.pattern;  // the other field's name; codegen turns it into a field index
+      if (t.cased) p.flags |= bytecode::kPredCased;
+      return p;
+    }
     case sema::TestKind::kGlob: break;
   }
   if (t.cased) p.flags |= bytecode::kPredCased;

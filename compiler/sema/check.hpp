@@ -4,6 +4,8 @@
 // dropped, the others are still returned. Tested by tests/unit/sema_test.cpp and
 // tests/diagnostics/.
 #pragma once
+#include <map>
+#include <string>
 #include <vector>
 
 #include "compiler/diag/diagnostic.hpp"
@@ -16,6 +18,8 @@ namespace sigmatch::sema {
 struct CheckOptions {
   const std::vector<Schema>* schemas = nullptr;  // null: builtin_schemas()
   bool lint = true;                              // metadata warnings (L codes)
+  // `expand` placeholders: name -> values (from --placeholders FILE); null = none known.
+  const std::map<std::string, std::vector<std::string>>* placeholders = nullptr;
 };
 
 std::vector<CheckedRule> check(const std::vector<yaml::RuleDoc>& docs, const CheckOptions& opts,

@@ -17,6 +17,10 @@ enum class TestKind : std::uint8_t {
   kHexEq,   // value is 0x-hex equal to the 0x-hex number in `pattern`
   kIsNull,  // field missing or null
   kExists,  // field present (null included)
+  kCidr,    // value is an IPv4/IPv6 address inside the network `pattern` ("10.0.0.0/8")
+  kNumCmp,  // value is a decimal number; `op` 0 gt, 1 gte, 2 lt, 3 lte against `pattern`
+  kFieldRef,  // value compared with the value of field `pattern`; `op` 0 eq, 1 contains,
+              // 2 startswith, 3 endswith; case-insensitive unless `cased`
 };
 
 struct Test {
@@ -26,6 +30,7 @@ struct Test {
   bool cased = false;  // kGlob: case-sensitive
   std::uint32_t regex_flags = 0;
   diag::SourceLoc loc;  // the value (or key) this test came from
+  std::uint8_t op = 0;  // kNumCmp / kFieldRef mode  // the value (or key) this test came from
 };
 
 enum class ExprKind : std::uint8_t { kAnd, kOr, kNot, kTest, kTrue, kFalse };

@@ -9,6 +9,7 @@
 
 #include "compiler/condition/cond_ast.hpp"
 #include "compiler/sema/check.hpp"
+#include "compiler/sema/value_transforms.hpp"
 #include "runtime/bytecode/format.hpp"
 #include "runtime/vm/text.hpp"
 
@@ -83,6 +84,9 @@ bool glob_ends_with_star(const std::string& g) {
   return n % 2 == 0;
 }
 
+// A value may expand (windash, base64offset, placeholders) into at most this many strings.
+constexpr std::size_t kMaxExpansions = 4096;
+
 Expr make(ExprKind k, std::vector<Expr> kids = {}) {
   Expr e;
   e.kind = k;
@@ -104,8 +108,8 @@ Expr join(ExprKind k, std::vector<Expr> kids) {
 class RuleChecker {
  public:
   RuleChecker(const yaml::RuleDoc& doc, const std::vector<Schema>& schemas, bool lint,
-              diag::DiagSink& sink)
-      : doc_(doc), schemas_(schemas), lint_(lint), sink_(sink) {}
+              const xform::PlaceholderMap* placeholders, diag::DiagSink& sink)
+      : doc_(doc), schemas_(schemas), lint_(lint), placeholders_(placeholders), sink_(sink) {}
 
   bool run(CheckedRule* out);
 
@@ -130,6 +134,8 @@ class RuleChecker {
                       bool all, Expr* out);
   bool value_test(const std::string& field, const Scalar& key, const Scalar& v,
                   const std::vector<Mod>& mods, bool cased, Expr* out);
+  // Applies the value modifiers in chain order; the alternatives are OR-linked.
+  bool transform(const Scalar& v, const std::vector<Mod>& mods, std::vector<std::string>* globs);
   bool resolve(const condition::CondExpr& c, const Scalar& cond, Expr* out);
   diag::SourceLoc cond_loc(const Scalar& cond, std::uint32_t offset, std::uint32_t len) const;
   void check_field(const std::string& field, const Scalar& key);
@@ -138,6 +144,7 @@ class RuleChecker {
   const yaml::RuleDoc& doc_;
   const std::vector<Schema>& schemas_;
   bool lint_;
+  const xform::PlaceholderMap* placeholders_;
   diag::DiagSink& sink_;
   bool ok_ = true;
   std::vector<std::int64_t> event_ids_;
@@ -272,15 +279,20 @@ bool RuleChecker::keyword_values(const std::vector<const Scalar*>& values,
       error(Code::S0003, value_loc(*v), "a null keyword must be bound to a field");
       return false;
     }
-    std::string g = v->kind == Scalar::Kind::kString ? sigma_to_glob(v->text) : v->text;
-    if (!glob_starts_with_star(g)) g = "*" + g;
-    if (!glob_ends_with_star(g)) g += "*";
-    Test t;
-    t.kind = TestKind::kGlob;
-    t.pattern = std::move(g);
-    t.cased = cased;
-    t.loc = value_loc(*v);
-    kids.push_back(make_test(std::move(t)));
+    std::vector<std::string> globs;
+    if (!transform(*v, mods, &globs)) return false;
+    std::vector<Expr> alts;
+    for (std::string& g : globs) {
+      if (!glob_starts_with_star(g)) g = "*" + g;
+      if (!glob_ends_with_star(g)) g += "*";
+      Test t;
+      t.kind = TestKind::kGlob;
+      t.pattern = std::move(g);
+      t.cased = cased;
+      t.loc = value_loc(*v);
+      alts.push_back(make_test(std::move(t)));
+    }
+    kids.push_back(join(ExprKind::kOr, std::move(alts)));
   }
   *out = join(all ? ExprKind::kAnd : ExprKind::kOr, std::move(kids));
   return true;
@@ -325,7 +337,20 @@ bool RuleChecker::item(const Scalar& key, const Node& value, Expr* out) {
     bool is_re_flag = m == Mod::kReI || m == Mod::kReIgnoreCase || m == Mod::kReM ||
                       m == Mod::kReMultiline || m == Mod::kReS || m == Mod::kReDotAll;
     bool have_re = std::find(mods.begin(), mods.end(), Mod::kRe) != mods.end();
-    if ((m == Mod::kRe || m == Mod::kExists) && !mods.empty()) {
+    if (m == Mod::kFieldref) {
+      for (Mod prev : mods)
+        if (prev != Mod::kNeq && prev != Mod::kCased && prev != Mod::kAll) {
+          error(Code::S0002, l, "'fieldref' must come before 'contains', 'startswith' or 'endswith'");
+          return false;
+        }
+    }
+    if ((m == Mod::kWindash && std::find(mods.begin(), mods.end(), Mod::kAll) != mods.end()) ||
+        (m == Mod::kAll && std::find(mods.begin(), mods.end(), Mod::kWindash) != mods.end())) {
+      error(Code::S0002, l, "'windash' cannot be combined with 'all'");
+      return false;
+    }
+    if ((m == Mod::kRe || m == Mod::kExists || m == Mod::kCidr) &&
+        std::any_of(mods.begin(), mods.end(), [](Mod x) { return x != Mod::kNeq; })) {
       error(Code::S0002, l, "'" + name + "' must be the first modifier");
       return false;
     }
@@ -360,9 +385,13 @@ bool RuleChecker::item(const Scalar& key, const Node& value, Expr* out) {
   }
 
   if (field.empty()) {
-    if (has(Mod::kRe) || has(Mod::kExists)) {
-      error(Code::S0002, value_loc(key), "keyword (fieldless) detections only take contains/all/cased");
-      return false;
+    for (Mod m : {Mod::kRe, Mod::kExists, Mod::kCidr, Mod::kGt, Mod::kGte, Mod::kLt, Mod::kLte,
+                  Mod::kFieldref, Mod::kNeq}) {
+      if (has(m)) {
+        error(Code::S0002, value_loc(key),
+              std::string("'") + kMods[static_cast<int>(m)].name + "' needs a field; keyword detections search every value");
+        return false;
+      }
     }
     return keyword_values(values, mods, all, out);
   }
@@ -398,6 +427,85 @@ bool RuleChecker::item(const Scalar& key, const Node& value, Expr* out) {
     kids.push_back(std::move(e));
   }
   *out = join(all ? ExprKind::kAnd : ExprKind::kOr, std::move(kids));
+  // neq negates the whole item (pySigma): F|neq: [a, b] is not (F = a or F = b), which is
+  // true when F is missing.
+  if (has(Mod::kNeq)) *out = make(ExprKind::kNot, {std::move(*out)});
+  return true;
+}
+
+bool RuleChecker::transform(const Scalar& v, const std::vector<Mod>& mods, std::vector<std::string>* globs) {
+  auto has = [&](Mod m) { return std::find(mods.begin(), mods.end(), m) != mods.end(); };
+  std::vector<std::string> raws = {v.text};
+  if (has(Mod::kExpand)) {
+    std::string missing;
+    raws.clear();
+    if (!xform::expand_placeholders(v.text, placeholders_ ? *placeholders_ : xform::PlaceholderMap{}, &raws, &missing)) {
+      std::size_t at = v.text.find("%" + missing + "%");
+      error(Code::S0010, value_loc(v, at == std::string::npos ? 0 : at, missing.size() + 2),
+            "unresolved placeholder '%" + missing + "%' (give its values with --placeholders FILE)");
+      return false;
+    }
+  }
+  std::vector<xform::Toks> alts;
+  for (auto& r : raws) {
+    if (v.kind == Scalar::Kind::kString) {
+      alts.push_back(xform::from_glob(sigma_to_glob(r)));
+    } else {
+      std::string lit = v.kind == Scalar::Kind::kBool ? text::fold_case(r) : r;
+      xform::Toks t;
+      for (unsigned char c : lit) t.push_back({false, c});
+      alts.push_back(std::move(t));
+    }
+  }
+  for (Mod m : mods) {
+    std::vector<xform::Toks> next;
+    for (auto& t : alts) {
+      switch (m) {
+        case Mod::kContains:
+          xform::add_leading_star(t);
+          xform::add_trailing_star(t);
+          next.push_back(std::move(t));
+          break;
+        case Mod::kStartswith: xform::add_trailing_star(t); next.push_back(std::move(t)); break;
+        case Mod::kEndswith: xform::add_leading_star(t); next.push_back(std::move(t)); break;
+        case Mod::kWide:
+        case Mod::kUtf16le: next.push_back(xform::utf16(t, xform::Utf16::kLe)); break;
+        case Mod::kUtf16be: next.push_back(xform::utf16(t, xform::Utf16::kBe)); break;
+        case Mod::kUtf16: next.push_back(xform::utf16(t, xform::Utf16::kBomLe)); break;
+        case Mod::kBase64:
+        case Mod::kBase64Offset: {
+          if (xform::has_wildcards(t)) {
+            error(Code::S0002, value_loc(v),
+                  "base64 of a value with wildcards cannot match: put 'contains' after 'base64'/'base64offset'");
+            return false;
+          }
+          std::string bytes;
+          for (auto& k : t) bytes += static_cast<char>(k.c);
+          std::vector<std::string> encs =
+              m == Mod::kBase64 ? std::vector<std::string>{xform::base64(bytes)} : xform::base64_offsets(bytes);
+          for (auto& e : encs) {
+            xform::Toks et;
+            for (unsigned char c : e) et.push_back({false, c});
+            next.push_back(std::move(et));
+          }
+          break;
+        }
+        case Mod::kWindash: {
+          for (auto& x : xform::windash(t)) next.push_back(std::move(x));
+          break;
+        }
+        default: next.push_back(std::move(t)); break;
+      }
+    }
+    alts = std::move(next);
+    if (alts.size() > kMaxExpansions) {
+      error(Code::S0003, value_loc(v), "value expands to more than " + std::to_string(kMaxExpansions) + " alternatives");
+      return false;
+    }
+  }
+  for (auto& t : alts) globs->push_back(xform::to_glob(t));
+  std::sort(globs->begin(), globs->end());
+  globs->erase(std::unique(globs->begin(), globs->end()), globs->end());
   return true;
 }
 
@@ -449,28 +557,68 @@ bool RuleChecker::value_test(const std::string& field, const Scalar& key, const 
     *out = make_test(std::move(t));
     return true;
   }
-  bool transform = has(Mod::kContains) || has(Mod::kStartswith) || has(Mod::kEndswith);
-  if (transform && v.kind != Scalar::Kind::kString) {
-    error(Code::S0003, value_loc(v),
-          "'contains', 'startswith' and 'endswith' need a string value; quote it ('" + v.text + "')");
+  if (has(Mod::kGt) || has(Mod::kGte) || has(Mod::kLt) || has(Mod::kLte)) {
+    if (v.kind != Scalar::Kind::kInt && v.kind != Scalar::Kind::kFloat) {
+      error(Code::S0003, value_loc(v), "numeric comparisons need a number, got '" + v.text + "'");
+      return false;
+    }
+    t.kind = TestKind::kNumCmp;
+    t.op = has(Mod::kGt) ? 0 : has(Mod::kGte) ? 1 : has(Mod::kLt) ? 2 : 3;
+    t.pattern = v.text;
+    *out = make_test(std::move(t));
+    return true;
+  }
+  if (has(Mod::kCidr)) {
+    std::string why;
+    if (v.kind != Scalar::Kind::kString || !text::parse_cidr(v.text, &why)) {
+      error(Code::S0003, value_loc(v), "'" + v.text + "' is not a CIDR network: " + (why.empty() ? "not a string" : why));
+      return false;
+    }
+    t.kind = TestKind::kCidr;
+    t.pattern = v.text;
+    *out = make_test(std::move(t));
+    return true;
+  }
+  if (has(Mod::kFieldref)) {
+    if (v.kind != Scalar::Kind::kString || v.text.empty() ||
+        v.text.find_first_of("*?") != std::string::npos) {
+      error(Code::S0003, value_loc(v), "'fieldref' needs a field name without wildcards");
+      return false;
+    }
+    t.kind = TestKind::kFieldRef;
+    t.pattern = v.text;
+    t.cased = cased;
+    t.op = has(Mod::kContains) ? 1 : has(Mod::kStartswith) ? 2 : has(Mod::kEndswith) ? 3 : 0;
+    check_field(v.text, v);
+    *out = make_test(std::move(t));
+    return true;
+  }
+  bool transform_mod = false;
+  for (Mod m : mods)
+    transform_mod |= m != Mod::kAll && m != Mod::kCased && m != Mod::kNeq && m != Mod::kExpand;
+  if (transform_mod && v.kind != Scalar::Kind::kString) {
+    error(Code::S0003, value_loc(v), "string modifiers need a string value; quote it ('" + v.text + "')");
     return false;
   }
-  std::string g = v.kind == Scalar::Kind::kString ? sigma_to_glob(v.text) : std::string();
-  if (v.kind == Scalar::Kind::kInt || v.kind == Scalar::Kind::kFloat) {
-    text::glob_append_literal(v.text, g);  // numbers compare as their decimal text
-  } else if (v.kind == Scalar::Kind::kBool) {
-    std::string b = v.text;
-    std::transform(b.begin(), b.end(), b.begin(), ::tolower);
-    g = b;
+  std::vector<std::string> globs;
+  if (!transform(v, mods, &globs)) return false;
+  if (globs.size() != 1 || transform_mod) {
+    std::vector<Expr> alts;
+    for (auto& g : globs) {
+      Test a = t;
+      a.kind = TestKind::kGlob;
+      a.pattern = g;
+      a.cased = cased;
+      alts.push_back(make_test(std::move(a)));
+    }
+    *out = join(ExprKind::kOr, std::move(alts));
+    return true;
   }
-  if (has(Mod::kContains) || has(Mod::kEndswith))
-    if (!glob_starts_with_star(g)) g = "*" + g;
-  if (has(Mod::kContains) || has(Mod::kStartswith))
-    if (!glob_ends_with_star(g)) g += "*";
+  std::string g = globs[0];
 
   // Schema-typed values: hex numbers compare by value; %% codes match either spelling.
   const SchemaField* sf = schema_ ? schema_->find(event_ids_, field) : nullptr;
-  if (sf && !transform && !cased) {
+  if (sf && !transform_mod && !cased) {
     auto literal = text::glob_literal(g);
     if (sf->type == FieldType::kHexInt && literal && !literal->empty()) {
       if (text::parse_hex(*literal)) {
@@ -698,7 +846,7 @@ std::vector<CheckedRule> check(const std::vector<yaml::RuleDoc>& docs, const Che
                   "Sigma filters are not supported yet; document skipped");
       continue;
     }
-    RuleChecker rc(doc, schemas, opts.lint, sink);
+    RuleChecker rc(doc, schemas, opts.lint, opts.placeholders, sink);
     CheckedRule r;
     bool good = rc.run(&r);
     if (!r.meta.id.empty()) {

@@ -19,12 +19,12 @@ void print_expr(const Expr& e, std::string& out) {
     case ExprKind::kFalse: out += "false"; return;
     case ExprKind::kTest: {
       const Test& t = e.test;
-      static const char* kKinds[] = {"glob", "regex", "hex_eq", "is_null", "exists"};
+      static const char* kKinds[] = {"glob", "regex", "hex_eq", "is_null", "exists", "cidr", "num_cmp", "fieldref"};
       out += "(";
       out += kKinds[static_cast<int>(t.kind)];
       out += " " + (t.field.empty() ? std::string("*") : t.field);
-      if (t.kind == TestKind::kGlob || t.kind == TestKind::kRegex || t.kind == TestKind::kHexEq)
-        out += " " + quoted(t.pattern);
+      if (t.kind != TestKind::kIsNull && t.kind != TestKind::kExists) out += " " + quoted(t.pattern);
+      if (t.kind == TestKind::kNumCmp || t.kind == TestKind::kFieldRef) out += " op=" + std::to_string(t.op);
       if (t.cased) out += " cased";
       if (t.regex_flags) out += " flags=" + std::to_string(t.regex_flags);
       out += ")";

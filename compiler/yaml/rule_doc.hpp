@@ -27,6 +27,8 @@ struct Scalar {
   Pos pos;
 };
 
+struct MapEntry;
+
 // A detection definition node: scalar, sequence or mapping (keys kept in file order).
 struct Node {
   enum class Kind : std::uint8_t { kScalar, kSeq, kMap };
@@ -34,7 +36,14 @@ struct Node {
   Pos pos;
   Scalar scalar;                                // kScalar
   std::vector<Node> items;                      // kSeq
-  std::vector<std::pair<Scalar, Node>> entries; // kMap: key (as scalar) -> value
+  std::vector<MapEntry> entries;                // kMap: key (as scalar) -> value
+};
+
+// Defined after Node so that Node is complete here (a std::pair of an incomplete type is
+// not allowed, and clang rejects it).
+struct MapEntry {
+  Scalar first;
+  Node second;
 };
 
 enum class DocKind : std::uint8_t { kRule, kCorrelation, kFilter };

@@ -22,12 +22,17 @@ Pos pos_of(const YAML::Node& n) {
 bool is_int(const std::string& s) {
   std::size_t i = (s.size() > 1 && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
   if (i == s.size()) return false;
+  // A leading zero (00000429) is not an int in YAML 1.1 (PyYAML, which the Sigma ecosystem
+  // uses): it stays a string, and rule authors mean the text.
+  if (s[i] == '0' && i + 1 < s.size()) return false;
   for (; i < s.size(); ++i)
     if (s[i] < '0' || s[i] > '9') return false;
   return true;
 }
 
 bool is_float(const std::string& s) {
+  std::size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+  if (i + 1 < s.size() && s[i] == '0' && s[i + 1] >= '0' && s[i + 1] <= '9') return false;  // 0042
   static const std::regex kFloat(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
   return std::regex_match(s, kFloat);
 }
@@ -94,7 +99,7 @@ struct Loader {
         }
         Node child;
         if (!node(it->second, &child, depth + 1)) return false;
-        out->entries.emplace_back(std::move(key), std::move(child));
+        out->entries.push_back(MapEntry{std::move(key), std::move(child)});
       }
       return true;
     }

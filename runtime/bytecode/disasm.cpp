@@ -47,7 +47,8 @@ std::string disassemble(const vm::VerifiedProgram& p, bool synopsis) {
     std::snprintf(buf, sizeof buf, "  p%-4zu %-11s ", i, std::string(info.mnemonic).c_str());
     out += buf;
     out += pr.field == kNoField ? std::string("*") : std::string(p.fields[pr.field]);
-    if (info.operand == vm::PredOperand::kString) out += " " + quote(pr.str);
+    if (vm::operand_is_string(info.operand)) out += " " + quote(pr.str);
+    if (info.operand == vm::PredOperand::kField) out += " " + std::string(p.fields[pr.operand]);
     if (info.operand == vm::PredOperand::kRegex) {
       const auto& re = p.regexes[pr.operand];
       out += " /" + std::string(re.pattern) + "/";
@@ -89,7 +90,7 @@ std::string disassemble(const vm::VerifiedProgram& p, bool synopsis) {
         const vm::Pred& pr = p.preds[in.a];
         line += std::string(vm::pred_info(pr.kind).mnemonic) + " " +
                 (pr.field == kNoField ? std::string("*") : std::string(p.fields[pr.field])) +
-                (pr.str.empty() && vm::pred_info(pr.kind).operand != vm::PredOperand::kString
+                (!vm::operand_is_string(vm::pred_info(pr.kind).operand)
                      ? ""
                      : " " + quote(pr.str)) +
                 " — ";

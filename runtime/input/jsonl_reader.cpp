@@ -1,7 +1,9 @@
 // jsonl_reader.cpp — JSON Lines reader (simdjson On Demand). One record per non-blank line;
 // the record number is the 1-based line number. Every value is visited (so structure and
 // scalars are validated), but strings are only unescaped when a mapped path or keyword rules
-// need them. Numbers keep the exact text the shipper wrote. Tested by tests/unit/input_test.cpp.
+// need them: the one laxness is a bad escape (\q) inside a string nobody reads, which is
+// accepted. UTF-8, control characters and structure are always checked. Numbers keep the
+// exact text the shipper wrote. Tested by tests/unit/input_test.cpp.
 //
 // View lifetimes: strings live in the parser's string buffer, numbers point into the
 // ByteSource window; both stay untouched until the next call to next().

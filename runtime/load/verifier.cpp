@@ -58,6 +58,10 @@ struct Verifier {
       std::size_t pad = (4 - size % 4) % 4;
       std::string_view padding;
       if (!r.bytes(pad, &padding)) return fail(StatusCode::kBadSection, "section padding truncated", at);
+      // format.hpp promises zero padding; nonzero bytes there mean a corrupt or forged image.
+      if (padding.find_first_not_of('\0') != std::string_view::npos)
+        return fail(StatusCode::kBadSection, "section " + std::to_string(id) + " padding not zero",
+                    at + 8 + size);
       if (id == 0 || id > bytecode::kMaxSectionId) continue;  // unknown section of a known major
       if (sections[id].data() != nullptr)
         return fail(StatusCode::kDuplicateSection, "section " + std::to_string(id), at);
@@ -107,9 +111,12 @@ struct Verifier {
     if (!r.u32(&blob_size) || !r.bytes(blob_size, &blob))
       return fail(StatusCode::kBadString, "string blob truncated", at);
     p->strings.reserve(n);
-    for (auto [off, len] : spans) {
+    for (std::uint32_t i = 0; i < n; ++i) {
+      auto [off, len] = spans[i];
+      // Name the span entry itself (after the count), not the blob it points past.
       if (off > blob.size() || len > blob.size() - off)
-        return fail(StatusCode::kBadString, "string span outside blob", at);
+        return fail(StatusCode::kBadString, "string " + std::to_string(i) + " span outside blob",
+                    section_offset[static_cast<std::uint32_t>(SectionId::kStrings)] + 4 + 8 * i);
       p->strings.push_back(blob.substr(off, len));
     }
     return {};
@@ -182,6 +189,24 @@ struct Verifier {
           break;
         case vm::PredOperand::kString:
           if (Status s = string_ref(pr.operand, at + 8, &pr.str); !s.ok()) return s;
+          break;
+        case vm::PredOperand::kNumber: {
+          if (Status s = string_ref(pr.operand, at + 8, &pr.str); !s.ok()) return s;
+          auto v = text::parse_number(pr.str);
+          if (!v) return fail(StatusCode::kBadPredicate, "operand is not a number", at + 8);
+          pr.num = *v;
+          break;
+        }
+        case vm::PredOperand::kCidr: {
+          if (Status s = string_ref(pr.operand, at + 8, &pr.str); !s.ok()) return s;
+          auto c = text::parse_cidr(pr.str);
+          if (!c) return fail(StatusCode::kBadPredicate, "operand is not a CIDR network", at + 8);
+          pr.cidr = *c;
+          break;
+        }
+        case vm::PredOperand::kField:
+          if (pr.operand >= p->fields.size())
+            return fail(StatusCode::kBadField, "operand field " + std::to_string(pr.operand), at + 8);
           break;
         case vm::PredOperand::kRegex:
           if (pr.operand >= p->regexes.size())

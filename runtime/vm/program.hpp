@@ -11,6 +11,7 @@
 
 #include "runtime/bytecode/format.hpp"
 #include "runtime/vm/pred_kinds.hpp"
+#include "runtime/vm/text.hpp"
 
 namespace sigmatch::load {
 struct Verifier;
@@ -26,6 +27,8 @@ struct Pred {
   // Resolved operand, filled by the verifier: string view into the image or regex pointer.
   std::string_view str;
   std::uint64_t hex = 0;  // kHexEq: the parsed value of `str`
+  double num = 0;         // kGt..kLte
+  text::Cidr cidr;        // kCidr
   const RE2* re = nullptr;
 };
 

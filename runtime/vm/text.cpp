@@ -2,6 +2,11 @@
 // Tested by tests/unit/text_test.cpp; the reference evaluator has its own implementations.
 #include "runtime/vm/text.hpp"
 
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cstring>
+
 namespace sigmatch::text {
 namespace {
 
@@ -175,6 +180,63 @@ std::optional<std::uint64_t> parse_hex(std::string_view t) {
     else return std::nullopt;
     v = (v << 4) | d;
   }
+  return v;
+}
+
+std::optional<IpAddr> parse_ip(std::string_view text) {
+  if (text.empty() || text.size() > 45) return std::nullopt;
+  char buf[64];
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  IpAddr a;
+  unsigned char v4[4];
+  if (text.find(':') == std::string_view::npos) {
+    if (inet_pton(AF_INET, buf, v4) != 1) return std::nullopt;
+    a.v4 = true;
+    a.bytes[10] = a.bytes[11] = 0xff;
+    std::memcpy(a.bytes + 12, v4, 4);
+    return a;
+  }
+  if (inet_pton(AF_INET6, buf, a.bytes) != 1) return std::nullopt;
+  return a;
+}
+
+std::optional<Cidr> parse_cidr(std::string_view text, std::string* error) {
+  auto fail = [&](const char* why) -> std::optional<Cidr> {
+    if (error) *error = why;
+    return std::nullopt;
+  };
+  std::size_t slash = text.find('/');
+  auto ip = parse_ip(text.substr(0, slash));
+  if (!ip) return fail("not an IPv4 or IPv6 address");
+  unsigned max = ip->v4 ? 32 : 128, prefix = max;
+  if (slash != std::string_view::npos) {
+    std::string_view p = text.substr(slash + 1);
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), prefix);
+    if (ec != std::errc() || end != p.data() + p.size() || p.empty() || prefix > max)
+      return fail("bad prefix length");
+  }
+  Cidr c{*ip, ip->v4 ? prefix + 96 : prefix};
+  for (unsigned bit = c.prefix; bit < 128; ++bit)
+    if (c.net.bytes[bit / 8] & (0x80 >> (bit % 8))) return fail("host bits are set (e.g. use 10.0.0.0/8, not 10.0.0.1/8)");
+  return c;
+}
+
+bool cidr_contains(const Cidr& c, const IpAddr& a) {
+  unsigned full = c.prefix / 8, rest = c.prefix % 8;
+  if (std::memcmp(c.net.bytes, a.bytes, full) != 0) return false;
+  if (rest == 0) return true;
+  unsigned char mask = static_cast<unsigned char>(0xff << (8 - rest));
+  return (c.net.bytes[full] & mask) == (a.bytes[full] & mask);
+}
+
+std::optional<double> parse_number(std::string_view t) {
+  if (t.empty()) return std::nullopt;
+  double v = 0;
+  const char* b = t.data();
+  if (*b == '+') ++b;
+  auto [end, ec] = std::from_chars(b, t.data() + t.size(), v);
+  if (ec != std::errc() || end != t.data() + t.size()) return std::nullopt;
   return v;
 }
 

@@ -29,4 +29,23 @@ std::optional<std::string> glob_literal(std::string_view pattern);
 // hex digits (after stripping leading zeros beyond 16 digits is not allowed).
 std::optional<std::uint64_t> parse_hex(std::string_view text);
 
+// IPv4 ("10.1.2.3") or IPv6 ("fe80::1", "::ffff:10.0.0.1") text -> 16 bytes (IPv4 as the
+// v4-mapped form ::ffff:a.b.c.d, so one comparison serves both). nullopt on any other text.
+struct IpAddr {
+  unsigned char bytes[16] = {};
+  bool v4 = false;
+};
+std::optional<IpAddr> parse_ip(std::string_view text);
+// "10.0.0.0/8", "fe80::/10" -> network + prefix length (IPv4 prefixes are stored +96).
+// Host bits must be zero (pySigma is strict about it, and a set host bit is a rule bug).
+struct Cidr {
+  IpAddr net;
+  unsigned prefix = 0;  // 0..128 over the 16-byte form
+};
+std::optional<Cidr> parse_cidr(std::string_view text, std::string* error = nullptr);
+bool cidr_contains(const Cidr& c, const IpAddr& a);
+
+// A decimal number ("42", "-1.5", "1e3"); nullopt for anything else (hex is not a number here).
+std::optional<double> parse_number(std::string_view text);
+
 }  // namespace sigmatch::text

@@ -65,6 +65,35 @@ bool eval_uncached(const VerifiedProgram& p, Scratch& s, const Event& ev, const 
       return v && *v == pr.hex;
     }
     case PredKind::kRegex: return RE2::PartialMatch(fv.text, *pr.re);
+    case PredKind::kCidr: {
+      auto ip = text::parse_ip(fv.text);
+      return ip && text::cidr_contains(pr.cidr, *ip);
+    }
+    case PredKind::kGt:
+    case PredKind::kGte:
+    case PredKind::kLt:
+    case PredKind::kLte: {
+      auto v = text::parse_number(fv.text);
+      if (!v) return false;
+      return pr.kind == PredKind::kGt    ? *v > pr.num
+             : pr.kind == PredKind::kGte ? *v >= pr.num
+             : pr.kind == PredKind::kLt  ? *v < pr.num
+                                         : *v <= pr.num;
+    }
+    case PredKind::kFieldEq:
+    case PredKind::kFieldContains:
+    case PredKind::kFieldPrefix:
+    case PredKind::kFieldSuffix: {
+      const FieldValue& other = ev.get(pr.operand);
+      if (other.state != ValueState::kPresent) return false;
+      std::string_view a = value_for(pr, s, fv.text, pr.field);
+      std::string_view b = value_for(pr, s, other.text, pr.operand);
+      PredKind k = pr.kind == PredKind::kFieldEq         ? PredKind::kEq
+                   : pr.kind == PredKind::kFieldContains ? PredKind::kContains
+                   : pr.kind == PredKind::kFieldPrefix   ? PredKind::kPrefix
+                                                         : PredKind::kSuffix;
+      return match_string(k, a, b);
+    }
     default: return match_string(pr.kind, value_for(pr, s, fv.text, pr.field), pr.str);
   }
 }

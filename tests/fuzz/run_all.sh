@@ -22,12 +22,17 @@ if [ ! -f "$bld/build.ninja" ]; then
     -DSIGMATCH_FUZZ=ON -DSIGMATCH_BUILD_TESTS=OFF -DSIGMATCH_BUILD_BENCH=OFF \
     -DCMAKE_C_FLAGS="$san" -DCMAKE_CXX_FLAGS="$san" >/dev/null || exit 2
 fi
-targets=(fuzz_load_verify fuzz_condition fuzz_rule_yaml fuzz_jsonl fuzz_xml)
-cmake --build "$bld" --target "${targets[@]}" || exit 2
-mkdir -p "$bld/findings" "$bld/work"
 status=0
-printf '%-18s %10s %10s %8s\n' target execs cpu_s findings
+targets=(fuzz_load_verify fuzz_condition fuzz_rule_yaml fuzz_jsonl fuzz_xml)
+# Build target by target: one stage failing to compile must not stop fuzzing the others.
+built=()
 for t in "${targets[@]}"; do
+  if cmake --build "$bld" --target "$t" >"$bld/$t.build.log" 2>&1; then built+=("$t")
+  else echo "$t: BUILD FAILED (see $bld/$t.build.log)"; status=1; fi
+done
+mkdir -p "$bld/findings" "$bld/work"
+printf '%-18s %10s %10s %8s\n' target execs cpu_s findings
+for t in "${built[@]}"; do
   work=$bld/work/$t findings=$bld/findings/$t
   rm -rf "$work"; mkdir -p "$work" "$findings"
   cp "$root/tests/fuzz/corpus/$t/"* "$work/" 2>/dev/null

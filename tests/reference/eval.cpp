@@ -5,7 +5,11 @@
 // tests/unit/reference_test.cpp.
 #include "tests/reference/eval.hpp"
 
+#include <arpa/inet.h>
 #include <re2/re2.h>
+
+#include <cctype>
+#include <cstdlib>
 
 #include <algorithm>
 #include <cstdint>
@@ -102,6 +106,42 @@ int hex_digit(char c) {
   return -1;
 }
 
+// Decimal number via strtod on a NUL-terminated copy (the whole text must be consumed).
+bool parse_decimal(std::string_view text, double* out) {
+  if (text.empty() || text.size() > 64) return false;
+  std::string copy(text);
+  char* end = nullptr;
+  *out = std::strtod(copy.c_str(), &end);
+  if (end != copy.c_str() + copy.size()) return false;
+  // strtod accepts hex floats, inf and nan; Sigma numbers are plain decimals.
+  for (char c : copy)
+    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'))
+      return false;
+  return true;
+}
+
+// IPv4/IPv6 membership with inet_pton; IPv4 networks only contain IPv4 addresses.
+bool cidr_match(const std::string& network, std::string_view value) {
+  auto slash = network.find('/');
+  std::string net = network.substr(0, slash);
+  bool v6 = net.find(':') != std::string::npos;
+  int bits = slash == std::string::npos ? (v6 ? 128 : 32) : std::atoi(network.c_str() + slash + 1);
+  unsigned char a[16] = {}, b[16] = {};
+  std::string val(value);
+  if (v6 != (val.find(':') != std::string::npos)) {
+    // An IPv4-mapped IPv6 value (::ffff:a.b.c.d) against an IPv4 network.
+    if (v6 || val.rfind("::ffff:", 0) != 0) return false;
+    val = val.substr(7);
+  }
+  int af = v6 ? AF_INET6 : AF_INET;
+  if (inet_pton(af, net.c_str(), a) != 1 || inet_pton(af, val.c_str(), b) != 1) return false;
+  for (int i = 0; i < bits; ++i) {
+    int mask = 0x80 >> (i % 8);
+    if ((a[i / 8] & mask) != (b[i / 8] & mask)) return false;
+  }
+  return true;
+}
+
 bool regex_search(const std::string& pattern, std::uint32_t flags, std::string_view value) {
   // Flag bits as documented in checked_rule.hpp / runtime/bytecode/format.hpp (kRegex*); spelled
   // out here rather than included so this file depends on the documented contract only.
@@ -135,8 +175,42 @@ bool test_value(const sema::Test& t, std::string_view text) {
       return false;
     case sema::TestKind::kExists:
       return true;
+    case sema::TestKind::kCidr:
+      return cidr_match(t.pattern, text);
+    case sema::TestKind::kNumCmp: {
+      double want = 0, got = 0;
+      if (!parse_decimal(t.pattern, &want) || !parse_decimal(text, &got)) return false;
+      switch (t.op) {
+        case 0: return got > want;
+        case 1: return got >= want;
+        case 2: return got < want;
+        default: return got <= want;
+      }
+    }
+    case sema::TestKind::kFieldRef:
+      return false;  // needs the record; handled in evaluate_test
   }
   return false;
+}
+
+// Field-to-field comparison: eq / contains / startswith / endswith, folded unless cased.
+bool fieldref_match(const sema::Test& t, std::string_view a, std::string_view b) {
+  std::vector<char32_t> x = decode_utf8(a), y = decode_utf8(b);
+  if (!t.cased) {
+    for (auto& c : x) c = fold_case(c);
+    for (auto& c : y) c = fold_case(c);
+  }
+  auto at = [&](std::size_t off) { return std::equal(y.begin(), y.end(), x.begin() + off); };
+  if (y.size() > x.size()) return false;
+  switch (t.op) {
+    case 0: return x == y;
+    case 2: return at(0);
+    case 3: return at(x.size() - y.size());
+    default:
+      for (std::size_t off = 0; off + y.size() <= x.size(); ++off)
+        if (at(off)) return true;
+      return false;
+  }
 }
 
 bool evaluate_test(const sema::Test& t, const Event& ev, const SlotMap& slots) {
@@ -153,6 +227,12 @@ bool evaluate_test(const sema::Test& t, const Event& ev, const SlotMap& slots) {
       return fv.state != ValueState::kPresent;
     case sema::TestKind::kExists:
       return fv.state != ValueState::kMissing;
+    case sema::TestKind::kFieldRef: {
+      FieldValue other;
+      if (auto it = slots.find(t.pattern); it != slots.end()) other = ev.get(it->second);
+      return fv.state == ValueState::kPresent && other.state == ValueState::kPresent &&
+             fieldref_match(t, fv.text, other.text);
+    }
     default:
       // Value tests (glob/regex/hex) only see present values: null never matches, not even '*'.
       return fv.state == ValueState::kPresent && test_value(t, fv.text);
@@ -169,7 +249,8 @@ char32_t fold_case(char32_t c) {
     // pair) and at U+0149 (ŉ, no pair). Excluded because their counterparts are not in this
     // block or are not a simple-folding pair: U+0130/U+0131 (İ/ı fold to neither each other nor
     // i), U+0178 (Ÿ's lower is U+00FF) and U+017F (ſ folds to 's').
-    if (c == 0x130 || c == 0x131 || c == 0x178 || c == 0x17F) return c;
+    if (c == 0x178) return 0xFF;  // Y with diaeresis folds into Latin-1
+    if (c == 0x130 || c == 0x131 || c == 0x17F) return c;
     if (c <= 0x137) return (c % 2 == 0) ? c + 1 : c;
     if (c >= 0x139 && c <= 0x148) return (c % 2 == 1) ? c + 1 : c;
     if (c >= 0x14A && c <= 0x177) return (c % 2 == 0) ? c + 1 : c;
@@ -177,6 +258,16 @@ char32_t fold_case(char32_t c) {
     return c;
   }
   if (c >= 0x391 && c <= 0x3AB && c != 0x3A2) return c + 0x20;  // Greek (U+03A2 unassigned)
+  switch (c) {  // Greek capitals with tonos
+    case 0x386: return 0x3AC;
+    case 0x388: return 0x3AD;
+    case 0x389: return 0x3AE;
+    case 0x38A: return 0x3AF;
+    case 0x38C: return 0x3CC;
+    case 0x38E: return 0x3CD;
+    case 0x38F: return 0x3CE;
+    default: break;
+  }
   if (c >= 0x410 && c <= 0x42F) return c + 0x20;                // Cyrillic А-Я
   if (c >= 0x400 && c <= 0x40F) return c + 0x50;                // Cyrillic Ѐ-Џ
   return c;

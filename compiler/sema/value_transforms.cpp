@@ -1,0 +1,198 @@
+// value_transforms.cpp — see value_transforms.hpp.
+#include "compiler/sema/value_transforms.hpp"
+
+namespace sigmatch::sema::xform {
+
+Toks from_glob(const std::string& g) {
+  Toks t;
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(g[i]);
+    if (c == '*' || c == '?') {
+      t.push_back({true, c});
+    } else {
+      if (c == '\\' && i + 1 < g.size()) c = static_cast<unsigned char>(g[++i]);
+      t.push_back({false, c});
+    }
+  }
+  return t;
+}
+
+std::string to_glob(const Toks& t) {
+  std::string g;
+  for (const Tok& k : t) {
+    if (!k.wild && (k.c == '*' || k.c == '?' || k.c == '\\')) g += '\\';
+    g += static_cast<char>(k.c);
+  }
+  return g;
+}
+
+bool has_wildcards(const Toks& t) {
+  for (const Tok& k : t)
+    if (k.wild) return true;
+  return false;
+}
+
+void add_leading_star(Toks& t) {
+  if (t.empty() || !(t.front().wild && t.front().c == '*')) t.insert(t.begin(), Tok{true, '*'});
+}
+void add_trailing_star(Toks& t) {
+  if (t.empty() || !(t.back().wild && t.back().c == '*')) t.push_back(Tok{true, '*'});
+}
+
+namespace {
+
+// Decodes one UTF-8 code point from literal tokens starting at i; invalid bytes map to
+// themselves (Latin-1), so nothing is ever dropped.
+char32_t decode(const Toks& t, std::size_t& i) {
+  unsigned char c = t[i].c;
+  std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+  if (n == 1 || i + n > t.size()) {
+    ++i;
+    return c;
+  }
+  char32_t cp = c & (0xFF >> (n + 1));
+  for (std::size_t k = 1; k < n; ++k) {
+    if (t[i + k].wild || (t[i + k].c & 0xC0) != 0x80) {
+      ++i;
+      return c;
+    }
+    cp = (cp << 6) | (t[i + k].c & 0x3F);
+  }
+  i += n;
+  return cp;
+}
+
+void put16(Toks& out, unsigned v, bool be) {
+  unsigned char lo = v & 0xFF, hi = (v >> 8) & 0xFF;
+  out.push_back({false, be ? hi : lo});
+  out.push_back({false, be ? lo : hi});
+}
+
+}  // namespace
+
+Toks utf16(const Toks& t, Utf16 mode) {
+  Toks out;
+  bool be = mode == Utf16::kBe;
+  if (mode == Utf16::kBomLe) {
+    out.push_back({false, 0xFF});
+    out.push_back({false, 0xFE});
+  }
+  for (std::size_t i = 0; i < t.size();) {
+    if (t[i].wild) {
+      out.push_back(t[i++]);
+      continue;
+    }
+    char32_t cp = decode(t, i);
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      put16(out, 0xD800 + (cp >> 10), be);
+      put16(out, 0xDC00 + (cp & 0x3FF), be);
+    } else {
+      put16(out, static_cast<unsigned>(cp), be);
+    }
+  }
+  return out;
+}
+
+std::string base64(const std::string& in) {
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
+                 static_cast<unsigned char>(in[i + 2]);
+    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
+  }
+  if (i < in.size()) {
+    unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+std::vector<std::string> base64_offsets(const std::string& v) {
+  // b64(i spaces + v)[start[i] : end[(len(v)+i) % 3]], start = (0,2,3), end = (none,-3,-2).
+  static const int kStart[3] = {0, 2, 3};
+  static const int kEnd[3] = {0, -3, -2};
+  std::vector<std::string> out;
+  for (int i = 0; i < 3; ++i) {
+    std::string enc = base64(std::string(i, ' ') + v);
+    int end_cut = kEnd[(v.size() + i) % 3];
+    int b = kStart[i];
+    int e = static_cast<int>(enc.size()) + end_cut;
+    out.push_back(e > b ? enc.substr(b, e - b) : std::string());
+  }
+  return out;
+}
+
+std::vector<Toks> windash(const Toks& t) {
+  auto word = [&](std::size_t i) {
+    if (i >= t.size() || t[i].wild) return false;
+    unsigned char c = t[i].c;
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+  };
+  std::vector<std::size_t> positions;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (t[i].wild || (t[i].c != '-' && t[i].c != '/')) continue;
+    bool before_word = i > 0 && word(i - 1);
+    if (!before_word && word(i + 1)) positions.push_back(i);
+  }
+  static const char* kDashes[] = {"-", "/", "\xE2\x80\x93", "\xE2\x80\x94", "\xE2\x80\x95"};
+  std::vector<Toks> out;
+  std::size_t combos = 1;
+  for (std::size_t k = 0; k < positions.size() && combos <= 3125; ++k) combos *= 5;
+  if (combos > 3125) return {t};  // > 5 flags: the caller reports the limit
+  for (std::size_t n = 0; n < combos; ++n) {
+    Toks v;
+    std::size_t pick = n, next = 0;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      if (next < positions.size() && positions[next] == i) {
+        for (const char* d = kDashes[pick % 5]; *d; ++d) v.push_back({false, static_cast<unsigned char>(*d)});
+        pick /= 5;
+        ++next;
+      } else {
+        v.push_back(t[i]);
+      }
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+bool expand_placeholders(const std::string& raw, const PlaceholderMap& map,
+                         std::vector<std::string>* out, std::string* unresolved) {
+  std::vector<std::string> acc = {""};
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '\\' && i + 1 < raw.size() && raw[i + 1] == '%') {
+      for (auto& a : acc) a += '%';
+      ++i;
+      continue;
+    }
+    if (raw[i] == '%') {
+      std::size_t close = raw.find('%', i + 1);
+      if (close != std::string::npos && close > i + 1) {
+        std::string name = raw.substr(i + 1, close - i - 1);
+        auto it = map.find(name);
+        if (it == map.end() || it->second.empty()) {
+          *unresolved = name;
+          return false;
+        }
+        std::vector<std::string> next;
+        for (auto& a : acc)
+          for (auto& v : it->second) next.push_back(a + v);
+        acc = std::move(next);
+        i = close;
+        continue;
+      }
+    }
+    for (auto& a : acc) a += raw[i];
+  }
+  *out = std::move(acc);
+  return true;
+}
+
+}  // namespace sigmatch::sema::xform

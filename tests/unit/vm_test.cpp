@@ -1,0 +1,171 @@
+// vm_test.cpp — direct tests of runtime/vm (vm.cpp, scratch.hpp) through the public API:
+// small rules compiled with compile_sources, loaded, and matched against hand-built Events.
+// Covers predicate memoisation across rules, case folding, the null / missing / empty truth
+// table, keyword rules, hex equality and %% code equivalence (schema-aware values).
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/pipeline.hpp"
+#include "runtime/vm/program.hpp"
+#include "runtime/vm/text.hpp"
+#include "sigmatch/runtime.hpp"
+
+using namespace sigmatch;
+
+namespace {
+
+// A minimal valid rule: `detection` is the indented body of `detection:` without condition.
+std::string rule(const std::string& title, const std::string& detection,
+                 const std::string& condition = "selection") {
+  static int serial = 0;
+  char id[40];
+  std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", ++serial);
+  return "title: " + title + "\nid: " + id +
+         "\nstatus: test\nlogsource:\n    product: windows\n    service: security\n"
+         "detection:\n" + detection + "    condition: " + condition + "\nlevel: low\n";
+}
+
+std::shared_ptr<const Program> compile(const std::vector<std::string>& rules) {
+  std::vector<std::pair<std::string, std::string>> sources;
+  for (std::size_t i = 0; i < rules.size(); ++i) sources.emplace_back("r" + std::to_string(i) + ".yml", rules[i]);
+  diag::DiagSink sink;
+  Compilation c = compile_sources(sources, CompileOptions{}, sink);
+  for (const auto& d : sink.all()) MESSAGE(d.message);
+  REQUIRE_FALSE(sink.has_errors());
+  REQUIRE_FALSE(c.image.empty());
+  std::shared_ptr<const Program> p;
+  Status s = Program::load(c.image, &p);
+  CAPTURE(s.message());
+  REQUIRE(s.ok());
+  return p;
+}
+
+// Field name -> value; nullopt = JSON null; absent = missing.
+using Fields = std::map<std::string, std::optional<std::string>>;
+
+std::vector<std::uint32_t> match(Matcher& m, const Fields& f, std::vector<std::string> values = {}) {
+  const Program& p = m.program();
+  Event ev(p.field_count());
+  for (std::size_t i = 0; i < p.field_count(); ++i) {
+    auto it = f.find(std::string(p.field_name(i)));
+    if (it == f.end()) continue;
+    if (it->second) ev.set(i, *it->second);
+    else ev.set_null(i);
+  }
+  for (const auto& [k, v] : f)
+    if (v) values.push_back(*v);
+  for (const auto& v : values) ev.add_value(v);
+  std::vector<std::uint32_t> out;
+  m.match(ev, out);
+  return out;
+}
+
+bool matches(const std::shared_ptr<const Program>& p, const Fields& f) {
+  Matcher m(p);
+  return !match(m, f).empty();
+}
+
+}  // namespace
+
+TEST_CASE("rules sharing a predicate: one predicate, all rules report, memo reset per record") {
+  auto p = compile({
+      rule("shared-a", "    selection:\n        EventID: 5059\n        KeyName|startswith: 'TB_'\n"),
+      rule("shared-b", "    selection:\n        EventID: 5059\n        KeyName|startswith: 'TB_'\n        KeyType: '%%2500'\n"),
+      rule("shared-c", "    selection:\n        EventID: 5059\n"),
+  });
+  // The compiler shares identical predicates: EventID == 5059 appears once.
+  int eid = 0;
+  for (const auto& pr : p->verified().preds) eid += pr.str == "5059";
+  CHECK(eid == 1);
+  Matcher m(p);
+  CHECK(match(m, {{"EventID", "5059"}, {"KeyName", "TB_x"}, {"KeyType", "%%2500"}}) ==
+        std::vector<std::uint32_t>{0, 1, 2});
+  // A second record through the same Matcher must not see the first record's memo.
+  CHECK(match(m, {{"EventID", "5059"}, {"KeyName", "other"}}) == std::vector<std::uint32_t>{2});
+  CHECK(match(m, {{"EventID", "4624"}, {"KeyName", "TB_x"}}).empty());
+  CHECK(match(m, {{"EventID", "5059"}, {"KeyName", "tb_lower"}, {"KeyType", "User key."}}) ==
+        std::vector<std::uint32_t>{0, 1, 2});
+}
+
+TEST_CASE("matching is case-insensitive by default; |cased is not") {
+  auto p = compile({
+      rule("fold", "    selection:\n        ProviderName: 'Microsoft Software Key Storage Provider'\n"),
+      rule("fold2", "    selection:\n        ProviderName|contains: 'SOFTWARE KEY'\n"),
+      rule("cyr", "    selection:\n        SubjectUserName: '\u0410\u0434\u043C\u0438\u043D'\n"),
+  });
+  // Literals are stored folded, once, at compile time.
+  for (const auto& pr : p->verified().preds)
+    if (pr.kind == vm::PredKind::kEq || pr.kind == vm::PredKind::kContains) CHECK(pr.str == sigmatch::text::fold_case(pr.str));
+  Matcher m(p);
+  CHECK(match(m, {{"ProviderName", "MICROSOFT software KEY storage PROVIDER"}}) ==
+        std::vector<std::uint32_t>{0, 1});
+  CHECK(match(m, {{"ProviderName", "Microsoft Software Key Storage Provider2"}}) ==
+        std::vector<std::uint32_t>{1});
+  CHECK(match(m, {{"SubjectUserName", "\u0410\u0414\u041C\u0418\u041D"}}) == std::vector<std::uint32_t>{2});
+  CHECK(match(m, {{"SubjectUserName", "\xC1\x81\u0434\u043C\u0438\u043D"}}).empty());
+}
+
+TEST_CASE("null, missing and empty truth table") {
+  auto p = compile({
+      rule("is-null", "    selection:\n        ReturnCode: null\n"),
+      rule("is-empty", "    selection:\n        ReturnCode: ''\n"),
+      rule("exists", "    selection:\n        ReturnCode|exists: true\n"),
+      rule("not-exists", "    selection:\n        ReturnCode|exists: false\n"),
+      rule("not-x", "    selection:\n        ReturnCode: '0x1'\n", "not selection"),
+  });
+  Matcher m(p);
+  using V = std::vector<std::uint32_t>;
+  // rule index:                              0 null  1 ''  2 exists  3 !exists  4 not x
+  CHECK(match(m, {}) == V{0, 3, 4});                         // missing
+  CHECK(match(m, {{"ReturnCode", std::nullopt}}) == V{0, 2, 4});  // JSON null
+  CHECK(match(m, {{"ReturnCode", ""}}) == V{1, 2, 4});       // empty string
+  CHECK(match(m, {{"ReturnCode", "0x1"}}) == V{2});          // the value itself
+  CHECK(match(m, {{"ReturnCode", "0x2"}}) == V{2, 4});
+}
+
+TEST_CASE("keyword rules search every value of the record") {
+  auto p = compile({rule("kw", "    keywords:\n        - 'mimikatz'\n        - 'sekurlsa::*'\n", "keywords")});
+  CHECK(p->wants_all_values());
+  Matcher m(p);
+  CHECK(match(m, {}, {"C:\\tools\\MIMIKATZ.exe"}).size() == 1);
+  CHECK(match(m, {}, {"sekurlsa::logonpasswords"}).size() == 1);
+  // Keywords are contains tests (docs/sigma-semantics.md 2.2), wildcards included.
+  CHECK(match(m, {}, {"x SEKURLSA::logonpasswords"}).size() == 1);
+  CHECK(match(m, {}, {"sekurlsa:logonpasswords"}).empty());
+  CHECK(match(m, {}, {"benign", "values"}).empty());
+  CHECK(match(m, {}, {}).empty());
+}
+
+TEST_CASE("hex values match whatever zero padding and case the shipper wrote") {
+  auto p = compile({rule("hex", "    selection:\n        EventID: 5059\n        ReturnCode: '0x0'\n")});
+  CHECK(matches(p, {{"EventID", "5059"}, {"ReturnCode", "0x00000000"}}));
+  CHECK(matches(p, {{"EventID", "5059"}, {"ReturnCode", "0x0"}}));
+  CHECK(matches(p, {{"EventID", "5059"}, {"ReturnCode", "0X0000000000000000"}}));
+  CHECK_FALSE(matches(p, {{"EventID", "5059"}, {"ReturnCode", "0x8009000b"}}));
+  CHECK_FALSE(matches(p, {{"EventID", "5059"}, {"ReturnCode", "0"}}));  // not 0x-hex
+  CHECK_FALSE(matches(p, {{"EventID", "5059"}, {"ReturnCode", ""}}));
+  CHECK_FALSE(matches(p, {{"EventID", "5059"}}));
+  CHECK_FALSE(matches(p, {{"EventID", "4692"}, {"ReturnCode", "0x0"}}));
+  auto q = compile({rule("hex2", "    selection:\n        EventID: 5059\n        ReturnCode: '0x8009000B'\n")});
+  CHECK(matches(q, {{"EventID", "5059"}, {"ReturnCode", "0x8009000b"}}));
+  CHECK(matches(q, {{"EventID", "5059"}, {"ReturnCode", "0x000000008009000B"}}));
+  CHECK_FALSE(matches(q, {{"EventID", "5059"}, {"ReturnCode", "0x8009000c"}}));
+}
+
+TEST_CASE("%% codes and their message texts are the same value") {
+  auto by_code = compile({rule("code", "    selection:\n        EventID: 5059\n        KeyType: '%%2500'\n")});
+  auto by_text = compile({rule("text", "    selection:\n        EventID: 5059\n        KeyType: 'User key.'\n")});
+  for (const auto& p : {by_code, by_text}) {
+    CHECK(matches(p, {{"EventID", "5059"}, {"KeyType", "User key."}}));
+    CHECK(matches(p, {{"EventID", "5059"}, {"KeyType", "%%2500"}}));
+    CHECK(matches(p, {{"EventID", "5059"}, {"KeyType", "user KEY."}}));
+    CHECK_FALSE(matches(p, {{"EventID", "5059"}, {"KeyType", "%%2499"}}));
+    CHECK_FALSE(matches(p, {{"EventID", "5059"}, {"KeyType", "Machine key."}}));
+    CHECK_FALSE(matches(p, {{"EventID", "4692"}, {"KeyType", "%%2500"}}));
+  }
+}
