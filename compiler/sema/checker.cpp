@@ -9,6 +9,7 @@
 
 #include "compiler/condition/cond_ast.hpp"
 #include "compiler/sema/check.hpp"
+#include "compiler/sema/logsource.hpp"
 #include "compiler/sema/value_transforms.hpp"
 #include "runtime/bytecode/format.hpp"
 #include "runtime/vm/text.hpp"
@@ -799,6 +800,9 @@ bool RuleChecker::run(CheckedRule* out) {
     if (!used_.count(key.text))
       sink_.report(Code::S0007, value_loc(key), "selection '" + key.text + "' is not used by the condition");
   out->root = join(ExprKind::kOr, std::move(conds));
+  // The logsource guard goes first: it is cheap and rejects most records for most rules.
+  if (auto guard = logsource_guard(m, builtin_logsources()))
+    out->root = make(ExprKind::kAnd, {std::move(*guard), std::move(out->root)});
   return true;
 }
 

@@ -8,7 +8,7 @@
 namespace sigmatch {
 
 enum class StatusCode : std::uint16_t {
-#define STATUS(name, num, msg) name = num,
+#define STATUS(name, c_name, num, msg) name = num,
 #include "sigmatch/status_codes.def"
 #undef STATUS
 };

@@ -12,7 +12,7 @@ namespace sigmatch {
 
 std::string_view status_code_name(StatusCode code) {
   switch (code) {
-#define STATUS(name, num, msg) case StatusCode::name: return #name;
+#define STATUS(name, c_name, num, msg) case StatusCode::name: return #name;
 #include "sigmatch/status_codes.def"
 #undef STATUS
   }
@@ -21,7 +21,7 @@ std::string_view status_code_name(StatusCode code) {
 
 std::string_view status_code_message(StatusCode code) {
   switch (code) {
-#define STATUS(name, num, msg) case StatusCode::name: return msg;
+#define STATUS(name, c_name, num, msg) case StatusCode::name: return msg;
 #include "sigmatch/status_codes.def"
 #undef STATUS
   }

@@ -9,6 +9,8 @@
 #include <re2/re2.h>
 
 #include <cctype>
+#include <map>
+#include <memory>
 #include <cstdlib>
 
 #include <algorithm>
@@ -154,9 +156,13 @@ bool regex_search(const std::string& pattern, std::uint32_t flags, std::string_v
   opt.set_dot_nl((flags & kDotAll) != 0);
   // RE2::Options has no multiline switch outside posix_syntax mode, so use the inline flag.
   const std::string full = (flags & kMultiline) != 0 ? "(?m)" + pattern : pattern;
-  const RE2 re(full, opt);
-  if (!re.ok()) return false;  // sema rejects bad regexes; an uncompilable one matches nothing
-  return RE2::PartialMatch(value, re);
+  // Compiled once per (pattern, flags) per thread: the differential test runs thousands of
+  // rules over thousands of records, and recompiling dominated its run time.
+  thread_local std::map<std::pair<std::string, std::uint32_t>, std::unique_ptr<RE2>> cache;
+  auto& re = cache[{full, flags}];
+  if (!re) re = std::make_unique<RE2>(full, opt);
+  if (!re->ok()) return false;  // sema rejects bad regexes; an uncompilable one matches nothing
+  return RE2::PartialMatch(value, *re);
 }
 
 // Applies a value test to one present text value.

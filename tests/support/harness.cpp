@@ -120,12 +120,14 @@ std::vector<Match> run_vm(const std::string& image, const std::string& events, s
 
 }  // namespace
 
-ThreeWay run_three_ways(const std::vector<std::string>& rule_files, const std::string& events_path) {
+ThreeWay run_three_ways(const std::vector<std::string>& rule_files, const std::string& events_path,
+                        const std::map<std::string, std::vector<std::string>>& placeholders) {
   ThreeWay tw;
   diag::DiagSink sink;
   CompileOptions o1, o0;
   o0.opt_level = 0;
   o1.lint = o0.lint = false;
+  o1.placeholders = o0.placeholders = placeholders;
   Compilation c1 = compile_paths(rule_files, o1, sink);
   diag::DiagSink sink0;
   Compilation c0 = compile_paths(rule_files, o0, sink0);

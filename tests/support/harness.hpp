@@ -4,6 +4,7 @@
 // case. Implemented in harness.cpp; used by tests/unit/{e2e,golden,diagnostics}_test.cpp.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,7 +38,8 @@ struct ThreeWay {
 
 // Compiles `rule_files` (paths) at -O1 and -O0, reads `events_path` (any supported format),
 // and evaluates every record three ways.
-ThreeWay run_three_ways(const std::vector<std::string>& rule_files, const std::string& events_path);
+ThreeWay run_three_ways(const std::vector<std::string>& rule_files, const std::string& events_path,
+                        const std::map<std::string, std::vector<std::string>>& placeholders = {});
 
 // "record\trule_id" lines (sorted), the format of expected.tsv files.
 std::string format_matches(const std::vector<Match>& m);

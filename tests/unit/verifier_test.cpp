@@ -241,10 +241,15 @@ TEST_CASE("content failures name their offset or instruction") {
   put32(b, p0 + 4, 9999);
   fix_checksum(b);
   expect_reject(b, StatusCode::kBadField, static_cast<std::int64_t>(p0 + 4));
+  // The first predicate with a string operand (the logsource guard's is_null comes first).
+  std::size_t ps = p0;
+  while (vm::pred_info(static_cast<vm::PredKind>(static_cast<unsigned char>(good[ps]))).operand !=
+         vm::PredOperand::kString)
+    ps += bytecode::kPredSize;
   b = good;
-  put32(b, p0 + 8, 0x00ffffff);  // string operand out of range
+  put32(b, ps + 8, 0x00ffffff);  // string operand out of range
   fix_checksum(b);
-  expect_reject(b, StatusCode::kBadString, static_cast<std::int64_t>(p0 + 8));
+  expect_reject(b, StatusCode::kBadString, static_cast<std::int64_t>(ps + 8));
 
   // The regex's pattern becomes "(": rewrite its string span to one blob byte set to '('.
   SectionLoc rx = section(good, SectionId::kRegexes);
