@@ -30,7 +30,8 @@ Compilation compile_sources(const std::vector<std::pair<std::string, std::string
     sink.report(diag::Code::I0001, {}, "internal error: " + err);
     return c;
   }
-  c.image = codegen::emit(c.module, codegen::EmitOptions{"sigmatch 0.1.0", sema::builtin_schema_hash()});
+  c.image = codegen::emit(c.module, codegen::EmitOptions{"sigmatch 0.1.0", sema::builtin_schema_hash(),
+                                                         opts.opt_level >= 1});
   std::unique_ptr<vm::VerifiedProgram> check;
   if (Status s = load::verify(c.image, &check); !s.ok()) {
     sink.report(diag::Code::I0001, {}, "internal error: compiled image fails verification: " + s.message());

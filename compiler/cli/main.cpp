@@ -12,6 +12,7 @@
 #include <iostream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "compiler/condition/cond_ast.hpp"
 #include "compiler/pipeline.hpp"
@@ -123,6 +124,14 @@ std::vector<std::string> field_names(const Program& p) {
 struct ScanStats {
   std::uint64_t records = 0, evaluated = 0, malformed = 0, matches = 0, bytes = 0;
   double parse_s = 0, eval_s = 0;
+  void add(const ScanStats& o) {
+    records += o.records;
+    evaluated += o.evaluated;
+    malformed += o.malformed;
+    matches += o.matches;
+    parse_s += o.parse_s;
+    eval_s += o.eval_s;
+  }
 };
 
 int cmd_check(const std::vector<std::string>& paths, const std::string& format, bool werror, bool lint) {
@@ -163,8 +172,62 @@ int cmd_compile(const std::vector<std::string>& paths, const std::string& out_pa
   return kExitOk;
 }
 
+struct ChunkResult {
+  std::string out, errors;
+  ScanStats stats;
+  bool stream = false;  // single-threaded: flush output and errors as they come
+};
+
+// Evaluates every record of `reader`; record numbers are offset by `line_offset` (the lines
+// of the chunks before this one).
+void scan_reader(input::Reader& reader, const std::shared_ptr<const Program>& prog, const std::string& path,
+                 std::uint64_t line_offset, const std::string& format, bool stats, ChunkResult& res) {
+  using clock = std::chrono::steady_clock;
+  Matcher matcher(prog);
+  Event ev(prog->field_count());
+  std::vector<std::uint32_t> hits;
+  input::RecordError rerr;
+  ScanStats& st = res.stats;
+  const std::string source = json_str(path);
+  for (;;) {
+    auto a = stats ? clock::now() : clock::time_point{};
+    auto r = reader.next(ev, rerr);
+    auto b = stats ? clock::now() : clock::time_point{};
+    if (stats) st.parse_s += std::chrono::duration<double>(b - a).count();
+    if (r == input::Reader::Next::kEnd) break;
+    ++st.records;
+    if (r == input::Reader::Next::kError) {
+      ++st.malformed;
+      std::string msg = fmt::format("{}:{}: malformed record: {}\n", path, rerr.record + line_offset, rerr.message);
+      if (res.stream) std::fputs(msg.c_str(), stderr);
+      else res.errors += msg;
+      continue;
+    }
+    hits.clear();
+    matcher.match(ev, hits);
+    if (stats) st.eval_s += std::chrono::duration<double>(clock::now() - b).count();
+    ++st.evaluated;
+    st.matches += hits.size();
+    std::uint64_t record = reader.record_number() + line_offset;
+    for (std::uint32_t h : hits) {
+      RuleInfo ri = prog->rule(h);
+      if (format == "jsonl") {
+        res.out += fmt::format("{{\"source\": {}, \"record\": {}, \"rule_id\": {}, \"rule_title\": {}, \"level\": {}}}\n",
+                               source, record, json_str(ri.id), json_str(ri.title), json_str(ri.level));
+      } else {
+        res.out += fmt::format("{}:{}: {} {} [{}]\n", path, record, ri.level.empty() ? "-" : ri.level, ri.title, ri.id);
+      }
+    }
+    if (res.stream && res.out.size() > (1 << 15)) {
+      std::fwrite(res.out.data(), 1, res.out.size(), stdout);
+      res.out.clear();
+    }
+  }
+}
+
 int cmd_scan(const std::vector<std::string>& rule_paths, std::vector<std::string> inputs,
-             const std::string& format, bool stats, bool strict, int opt_level, const std::string& shapes_path) {
+             const std::string& format, bool stats, bool strict, int opt_level, const std::string& shapes_path,
+             int jobs) {
   bool rule_errors = false, io_error = false;
   auto prog = load_rules(rule_paths, opt_level, &rule_errors, &io_error);
   if (!prog) return io_error ? kExitUsage : kExitRuleErrors;
@@ -180,64 +243,63 @@ int cmd_scan(const std::vector<std::string>& rule_paths, std::vector<std::string
     }
   }
   if (inputs.empty()) inputs.push_back("-");
-  Matcher matcher(prog);
-  Event ev(prog->field_count());
-  std::vector<std::uint32_t> hits;
   ScanStats st;
   input::ReaderOptions ropts;
   ropts.collect_all_values = prog->wants_all_values();
   auto names = field_names(*prog);
-  std::string out;
-  out.reserve(1 << 16);
   auto t0 = std::chrono::steady_clock::now();
-  using clock = std::chrono::steady_clock;
   for (const std::string& path : inputs) {
     std::string err;
+    std::error_code ec;
+    bool regular = path != "-" && fs::is_regular_file(path, ec);
+    if (regular) st.bytes += fs::file_size(path, ec);
+    // -j N: a JSONL file is split at line boundaries into N chunks scanned in parallel, each
+    // with its own reader and Matcher over the one shared immutable Program; the chunks'
+    // output is printed in input order, so the result is the same as with one thread.
+    if (jobs > 1 && regular) {
+      std::ifstream in(path, std::ios::binary);
+      std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (input::detect_format(std::string_view(data).substr(0, 4096)) == input::Format::kJsonl) {
+        std::vector<std::size_t> cuts = {0};
+        for (int k = 1; k < jobs; ++k) {
+          std::size_t at = std::max(cuts.back(), data.size() * k / jobs);
+          std::size_t nl = data.find('\n', at);
+          cuts.push_back(nl == std::string::npos ? data.size() : nl + 1);
+        }
+        cuts.push_back(data.size());
+        std::vector<ChunkResult> results(jobs);
+        std::vector<std::thread> threads;
+        std::uint64_t line_offset = 0;
+        for (int k = 0; k < jobs; ++k) {
+          threads.emplace_back([&, k, line_offset] {
+            std::string cerr;
+            auto reader = input::open_buffer(data.substr(cuts[k], cuts[k + 1] - cuts[k]), input::Format::kJsonl,
+                                             names, shapes, ropts, &cerr);
+            if (reader) scan_reader(*reader, prog, path, line_offset, format, stats, results[k]);
+          });
+          line_offset += std::count(data.begin() + cuts[k], data.begin() + cuts[k + 1], '\n');
+        }
+        for (auto& t : threads) t.join();
+        for (auto& r : results) {
+          std::fwrite(r.out.data(), 1, r.out.size(), stdout);
+          std::fputs(r.errors.c_str(), stderr);
+          st.add(r.stats);
+        }
+        continue;
+      }
+    }
     auto reader = input::open_reader(path, input::Format::kAuto, names, shapes, ropts, &err);
     if (!reader) {
       std::fprintf(stderr, "sigmatch: %s: %s\n", path.c_str(), err.c_str());
       io_error = true;
       continue;
     }
-    std::error_code ec;
-    if (path != "-") st.bytes += fs::file_size(path, ec);
-    input::RecordError rerr;
-    for (;;) {
-      auto a = stats ? clock::now() : clock::time_point{};
-      auto r = reader->next(ev, rerr);
-      auto b = stats ? clock::now() : clock::time_point{};
-      if (stats) st.parse_s += std::chrono::duration<double>(b - a).count();
-      if (r == input::Reader::Next::kEnd) break;
-      ++st.records;
-      if (r == input::Reader::Next::kError) {
-        ++st.malformed;
-        std::fprintf(stderr, "%s:%llu: malformed record: %s\n", path.c_str(),
-                     static_cast<unsigned long long>(rerr.record), rerr.message.c_str());
-        continue;
-      }
-      hits.clear();
-      matcher.match(ev, hits);
-      if (stats) st.eval_s += std::chrono::duration<double>(clock::now() - b).count();
-      ++st.evaluated;
-      st.matches += hits.size();
-      for (std::uint32_t h : hits) {
-        RuleInfo ri = prog->rule(h);
-        if (format == "jsonl") {
-          out += fmt::format("{{\"source\": {}, \"record\": {}, \"rule_id\": {}, \"rule_title\": {}, \"level\": {}}}\n",
-                             json_str(path), reader->record_number(), json_str(ri.id), json_str(ri.title),
-                             json_str(ri.level));
-        } else {
-          out += fmt::format("{}:{}: {} {} [{}]\n", path, reader->record_number(),
-                             ri.level.empty() ? "-" : ri.level, ri.title, ri.id);
-        }
-      }
-      if (out.size() > (1 << 15)) {
-        std::fwrite(out.data(), 1, out.size(), stdout);
-        out.clear();
-      }
-    }
+    ChunkResult r;
+    r.stream = true;
+    scan_reader(*reader, prog, path, 0, format, stats, r);
+    std::fwrite(r.out.data(), 1, r.out.size(), stdout);
+    st.add(r.stats);
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (st.malformed > 0 || stats)
@@ -379,7 +441,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> paths, rules, inputs;
   std::string format = "text", out_path, emit = "asm", shapes, placeholders;
   bool werror = false, no_lint = false, stats = false, strict = false;
-  int opt_level = 1;
+  int opt_level = 1, jobs = 1;
 
   auto* check = app.add_subcommand("check", "validate rules (files or directories)");
   check->add_option("paths", paths, "rule files or directories")->required();
@@ -403,6 +465,7 @@ int main(int argc, char** argv) {
   scan->add_flag("--strict", strict, "exit 1 when any record is malformed");
   scan->add_option("-O,--opt-level", opt_level, "0 = no optimisation, 1 = default")->check(CLI::Range(0, 1));
   scan->add_option("--shapes", shapes, "shape mapping JSON (default: built in)");
+  scan->add_option("-j,--jobs", jobs, "threads for JSONL files (output order is kept)")->check(CLI::Range(1, 256));
 
   auto* explain = app.add_subcommand("explain", "print the compiled forms of rules");
   explain->add_option("paths", paths, "rule files, directories or one .smc")->required();
@@ -432,7 +495,7 @@ int main(int argc, char** argv) {
   try {
     if (*check) return cmd_check(paths, format, werror, !no_lint);
     if (*compile) return cmd_compile(paths, out_path, opt_level, werror);
-    if (*scan) return cmd_scan(rules, inputs, format, stats, strict, opt_level, shapes);
+    if (*scan) return cmd_scan(rules, inputs, format, stats, strict, opt_level, shapes, jobs);
     if (*explain) return cmd_explain(paths, emit, opt_level);
     if (*test) return cmd_test(paths, opt_level);
   } catch (const std::exception& e) {

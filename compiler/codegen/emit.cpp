@@ -1,7 +1,9 @@
 // emit.cpp — see emit.hpp. Labels are patched once every instruction index is known.
 #include "compiler/codegen/emit.hpp"
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "runtime/bytecode/format.hpp"
@@ -134,8 +136,76 @@ class Emitter {
     // Patch labels. A jump to the very next instruction is kept (still forward).
     for (const Label& l : labels_)
       for (auto [insn, slot] : l.uses) (slot == 1 ? code_[insn].b : code_[insn].c) = static_cast<std::uint32_t>(l.target);
-    // Drop JUMPs to the next instruction? They are harmless; keep the code simple.
+    if (opts.prefilter) compute_prefilter();
     return write(opts);
+  }
+
+  // A set of literal predicates at least one of which is true whenever the node is true;
+  // nullopt when no such set exists (a negation, a regex, ...). For `and` the cheapest
+  // child's set is enough; for `or` every child needs one and they are united.
+  struct Need {
+    std::vector<ir::PredId> preds;
+    double cost = 0;  // expected hit rate, roughly: short literals match more often
+  };
+  std::optional<Need> need(ir::NodeId id) {
+    const ir::Node& n = m_.node_at(id);
+    switch (n.kind) {
+      case ir::NodeKind::kFalse: return Need{};
+      case ir::NodeKind::kTrue:
+      case ir::NodeKind::kNot: return std::nullopt;
+      case ir::NodeKind::kPred: {
+        const ir::Pred& p = m_.pred_at(n.pred);
+        bool literal = (p.kind == vm::PredKind::kEq || p.kind == vm::PredKind::kPrefix ||
+                        p.kind == vm::PredKind::kSuffix || p.kind == vm::PredKind::kContains ||
+                        p.kind == vm::PredKind::kKwContains) &&
+                       !(p.flags & bytecode::kPredCased) && !p.operand.empty();
+        if (!literal) return std::nullopt;
+        double c = 1.0 / static_cast<double>(p.operand.size());
+        if (p.kind == vm::PredKind::kEq) c *= 0.5;  // equality is rarer than containment
+        return Need{{n.pred}, c};
+      }
+      case ir::NodeKind::kAnd: {
+        std::optional<Need> best;
+        for (ir::NodeId k : n.kids) {
+          auto s = need(k);
+          if (s && (!best || s->cost < best->cost)) best = std::move(s);
+        }
+        return best;
+      }
+      case ir::NodeKind::kOr: {
+        Need all;
+        for (ir::NodeId k : n.kids) {
+          auto s = need(k);
+          if (!s) return std::nullopt;
+          all.preds.insert(all.preds.end(), s->preds.begin(), s->preds.end());
+          all.cost += s->cost;
+        }
+        return all;
+      }
+    }
+    return std::nullopt;
+  }
+
+  void compute_prefilter() {
+    prefilter_.assign(m_.rules.size(), {});
+    has_prefilter_ = true;
+    for (std::size_t r = 0; r < m_.rules.size(); ++r) {
+      auto s = need(m_.rules[r].root);
+      if (!s) {
+        prefilter_[r].push_back(bytecode::kAlwaysRun);
+        continue;
+      }
+      for (ir::PredId id : s->preds) {
+        auto it = preds_.find(id);
+        if (it == preds_.end()) {  // not emitted: cannot happen for a rule's own predicates
+          prefilter_[r] = {bytecode::kAlwaysRun};
+          break;
+        }
+        prefilter_[r].push_back(it->second);
+      }
+      std::sort(prefilter_[r].begin(), prefilter_[r].end());
+      prefilter_[r].erase(std::unique(prefilter_[r].begin(), prefilter_[r].end()), prefilter_[r].end());
+    }
   }
 
   std::string write(const EmitOptions& opts) {
@@ -199,6 +269,19 @@ class Emitter {
                 {bytecode::SectionId::kRegexes, regexes.str()}, {bytecode::SectionId::kPreds, preds.str()},
                 {bytecode::SectionId::kRules, rules.str()},     {bytecode::SectionId::kCode, code.str()},
                 {bytecode::SectionId::kMeta, meta.str()}};
+    if (has_prefilter_) {
+      ByteWriter pf;
+      pf.u32(static_cast<std::uint32_t>(prefilter_.size()));
+      for (auto& set : prefilter_) {
+        if (set.size() == 1 && set[0] == bytecode::kAlwaysRun) {
+          pf.u32(bytecode::kAlwaysRun);
+          continue;
+        }
+        pf.u32(static_cast<std::uint32_t>(set.size()));
+        for (auto p : set) pf.u32(p);
+      }
+      sections.emplace_back(bytecode::SectionId::kPrefilter, pf.str());
+    }
     ByteWriter img;
     img.raw(std::string_view(bytecode::kMagic, 4));
     img.raw(std::string_view(bytecode::kMangleDetector, 4));
@@ -233,6 +316,8 @@ class Emitter {
   std::vector<Label> labels_;
   std::vector<Insn> code_;
   bool wants_all_values_ = false;
+  std::vector<std::vector<std::uint32_t>> prefilter_;
+  bool has_prefilter_ = false;
 };
 
 }  // namespace

@@ -15,6 +15,9 @@ namespace sigmatch::codegen {
 struct EmitOptions {
   std::string compiler_version = "sigmatch 0.1.0";
   std::uint32_t schema_hash = 0;
+  // Emit the prefilter section: per rule, literal predicates one of which must hold for the
+  // rule to match (the runtime then skips rules none of whose literals occur in the record).
+  bool prefilter = true;
 };
 
 std::string emit(const ir::Module& m, const EmitOptions& opts);

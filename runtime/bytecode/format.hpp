@@ -19,6 +19,9 @@
 //   kRules   : u32 count, count x {u32 id, title, level, tags, product, category, service} strings
 //   kCode    : u32 count, count x 16-byte instructions (opcodes.def)
 //   kMeta    : u32 flags (kMetaWantsAllValues), u32 compiler version string, u32 schema hash
+//   kPrefilter (optional): u32 rule count, then per rule u32 n + n predicate indices: the
+//              rule can only match when one of them is true; n = kAlwaysRun: no such set.
+//              The runtime uses it only for predicates its literal index decides.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -37,8 +40,11 @@ enum class SectionId : std::uint32_t {
   kRules = 5,
   kCode = 6,
   kMeta = 7,
+  kPrefilter = 8,  // optional (absent at -O0)
 };
-inline constexpr std::uint32_t kMaxSectionId = 7;
+inline constexpr std::uint32_t kMaxSectionId = 8;
+inline constexpr std::uint32_t kMaxRequiredSectionId = 7;
+inline constexpr std::uint32_t kAlwaysRun = 0xFFFFFFFFu;
 
 inline constexpr std::uint32_t kNoField = 0xFFFFFFFFu;
 inline constexpr std::uint32_t kRegexCaseInsensitive = 1u << 0;

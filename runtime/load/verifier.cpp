@@ -8,6 +8,7 @@
 #include "runtime/bytecode/opcodes.hpp"
 #include "runtime/load/reader.hpp"
 #include "runtime/vm/text.hpp"
+#include "runtime/vm/prepare.hpp"
 
 namespace sigmatch::load {
 
@@ -69,7 +70,7 @@ struct Verifier {
       section_offset[id] = at + 8;
     }
     if (r.remaining() != 0) return fail(StatusCode::kBadSection, "trailing bytes after sections", r.offset());
-    for (std::uint32_t id = 1; id <= bytecode::kMaxSectionId; ++id)
+    for (std::uint32_t id = 1; id <= bytecode::kMaxRequiredSectionId; ++id)
       if (!sections[id].data())
         return fail(StatusCode::kMissingSection, "section " + std::to_string(id), img.size());
     return {};
@@ -290,6 +291,35 @@ struct Verifier {
     return {};
   }
 
+  Status prefilter() {
+    auto i = static_cast<std::uint32_t>(SectionId::kPrefilter);
+    if (!sections[i].data()) return {};
+    ByteReader r = section(SectionId::kPrefilter);
+    std::size_t at = r.offset();
+    std::uint32_t n = 0;
+    if (!r.u32(&n) || n != p->rules.size())
+      return fail(StatusCode::kBadSection, "prefilter rule count differs from the rule table", at);
+    p->prefilter.resize(n);
+    for (auto& set : p->prefilter) {
+      at = r.offset();
+      std::uint32_t k = 0;
+      if (!r.u32(&k)) return fail(StatusCode::kBadSection, "prefilter truncated", at);
+      set.always = k == bytecode::kAlwaysRun;
+      if (set.always) continue;
+      if (static_cast<std::uint64_t>(k) * 4 > r.remaining())
+        return fail(StatusCode::kBadSection, "prefilter count exceeds section", at);
+      set.preds.resize(k);
+      for (auto& pr : set.preds) {
+        at = r.offset();
+        r.u32(&pr);
+        if (pr >= p->preds.size()) return fail(StatusCode::kBadOperand, "prefilter predicate " + std::to_string(pr), at);
+      }
+    }
+    if (r.remaining() != 0) return fail(StatusCode::kBadSection, "trailing bytes in prefilter", r.offset());
+    p->has_prefilter = true;
+    return {};
+  }
+
   Status meta() {
     ByteReader r = section(SectionId::kMeta);
     std::size_t at = r.offset();
@@ -308,9 +338,10 @@ Status verify(std::string_view bytes, std::unique_ptr<vm::VerifiedProgram>* out)
   v.img = v.p->bytes;
   for (auto step : {&Verifier::container, &Verifier::strings, &Verifier::fields,
                     &Verifier::regexes, &Verifier::preds, &Verifier::rules, &Verifier::code,
-                    &Verifier::meta}) {
+                    &Verifier::meta, &Verifier::prefilter}) {
     if (Status s = (v.*step)(); !s.ok()) return s;
   }
+  vm::prepare(*v.p);  // derived runtime structures (literal index, rule blocks); cannot fail
   *out = std::move(v.p);
   return {};
 }

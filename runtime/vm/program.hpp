@@ -10,11 +10,16 @@
 #include <re2/re2.h>
 
 #include "runtime/bytecode/format.hpp"
+#include "runtime/vm/literal_index.hpp"
 #include "runtime/vm/pred_kinds.hpp"
 #include "runtime/vm/text.hpp"
 
 namespace sigmatch::load {
 struct Verifier;
+}
+namespace sigmatch::vm {
+struct VerifiedProgram;
+void prepare(VerifiedProgram& p);
 }
 
 namespace sigmatch::vm {
@@ -42,6 +47,11 @@ struct RegexEntry {
   std::unique_ptr<RE2> re;
 };
 
+struct PrefilterSet {
+  bool always = true;
+  std::vector<std::uint32_t> preds;
+};
+
 struct VerifiedProgram {
   std::string bytes;  // owned copy of the image; every string_view below points into it
   std::vector<std::string_view> strings;
@@ -53,6 +63,18 @@ struct VerifiedProgram {
   std::uint32_t meta_flags = 0;
   std::string_view compiler_version;
   std::uint32_t schema_hash = 0;
+
+  std::vector<PrefilterSet> prefilter;
+  bool has_prefilter = false;
+
+  // Derived at load by vm::prepare (see prepare.hpp); not part of the image.
+  std::vector<LiteralIndex> field_index;      // per field, + 1 for keyword literals (last)
+  std::vector<std::uint8_t> pred_indexed;     // per predicate: decided by its field's index
+  std::vector<std::uint32_t> rule_begin, rule_end;  // per rule: code block [begin, end)
+  bool use_prefilter = false;                 // blocks well-formed and prefilter present
+  std::vector<std::uint64_t> always_run;      // bitset over rules
+  std::vector<std::uint32_t> pred_rules_begin, pred_rules;  // CSR: predicate -> rules
+  std::vector<std::uint32_t> prefilter_fields;               // indexed fields to scan first
 
   bool wants_all_values() const { return meta_flags & bytecode::kMetaWantsAllValues; }
 

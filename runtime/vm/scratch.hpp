@@ -14,7 +14,8 @@ class Scratch {
  public:
   explicit Scratch(const VerifiedProgram& p)
       : memo_gen_(p.preds.size(), 0), memo_val_(p.preds.size(), 0),
-        fold_gen_(p.fields.size(), 0), folded_(p.fields.size()) {}
+        fold_gen_(p.fields.size(), 0), folded_(p.fields.size()), scan_gen_(p.fields.size() + 1, 0),
+        candidates_(p.always_run.size(), 0) {}
 
   std::uint32_t gen_ = 0;
   std::vector<std::uint32_t> memo_gen_;
@@ -22,11 +23,19 @@ class Scratch {
   std::vector<std::uint32_t> fold_gen_;
   std::vector<std::string> folded_;
   std::string kw_folded_;  // folded keyword value (reused)
+  std::uint32_t kw_values_gen_ = 0;         // kw_values_ holds this record's folded values
+  std::vector<std::string> kw_values_;      // every value of the record, folded (reused)
+  std::size_t kw_count_ = 0;
+  std::vector<std::uint32_t> scan_gen_;     // per field: literal index scanned this record
+  std::vector<std::uint32_t> matched_;      // literal predicates found true this record
+  std::vector<std::uint64_t> candidates_;   // rules to run this record (prefilter)
 
   void next_record() {
     if (++gen_ == 0) {  // wrapped: clear stamps once every 2^32 records
       std::fill(memo_gen_.begin(), memo_gen_.end(), 0);
       std::fill(fold_gen_.begin(), fold_gen_.end(), 0);
+      std::fill(scan_gen_.begin(), scan_gen_.end(), 0);
+      kw_values_gen_ = 0;
       gen_ = 1;
     }
   }

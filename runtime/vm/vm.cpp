@@ -36,16 +36,28 @@ bool match_string(PredKind k, std::string_view v, std::string_view lit) {
   }
 }
 
-bool eval_keyword(const Pred& pr, Scratch& s, const Event& ev) {
-  for (std::string_view raw : ev.values()) {
-    std::string_view v = raw;
-    if (!(pr.flags & bytecode::kPredCased)) {
-      s.kw_folded_.clear();
-      text::fold_case_append(raw, s.kw_folded_);
-      v = s.kw_folded_;
-    }
-    if (match_string(pr.kind, v, pr.str)) return true;
+// Every value of the record, case-folded once per record (keyword predicates share them).
+void fold_values(Scratch& s, const Event& ev) {
+  if (s.kw_values_gen_ == s.gen_) return;
+  s.kw_values_gen_ = s.gen_;
+  const auto& values = ev.values();
+  if (s.kw_values_.size() < values.size()) s.kw_values_.resize(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    s.kw_values_[i].clear();
+    text::fold_case_append(values[i], s.kw_values_[i]);
   }
+  s.kw_count_ = values.size();
+}
+
+bool eval_keyword(const Pred& pr, Scratch& s, const Event& ev) {
+  if (pr.flags & bytecode::kPredCased) {
+    for (std::string_view raw : ev.values())
+      if (match_string(pr.kind, raw, pr.str)) return true;
+    return false;
+  }
+  fold_values(s, ev);
+  for (std::size_t i = 0; i < s.kw_count_; ++i)
+    if (match_string(pr.kind, s.kw_values_[i], pr.str)) return true;
   return false;
 }
 
@@ -100,29 +112,88 @@ bool eval_uncached(const VerifiedProgram& p, Scratch& s, const Event& ev, const 
 
 }  // namespace
 
+// Runs field f's literal index once per record: every literal predicate it finds true is
+// memoised as true; the ones it does not find are false (see eval_pred).
+void scan_field(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t f) {
+  s.scan_gen_[f] = s.gen_;
+  auto hit = [&](std::uint32_t pred) {
+    if (s.memo_gen_[pred] == s.gen_) return;
+    s.memo_gen_[pred] = s.gen_;
+    s.memo_val_[pred] = 1;
+    s.matched_.push_back(pred);
+  };
+  if (f == p.fields.size()) {  // the keyword index: every value of the record
+    fold_values(s, ev);
+    for (std::size_t i = 0; i < s.kw_count_; ++i) p.field_index[f].scan(s.kw_values_[i], hit);
+    return;
+  }
+  const FieldValue& fv = ev.get(f);
+  if (fv.state != ValueState::kPresent) return;
+  s.fold_gen_[f] = s.gen_;
+  std::string& folded = s.folded_[f];
+  folded.clear();
+  text::fold_case_append(fv.text, folded);
+  p.field_index[f].scan(folded, hit);
+}
+
 bool eval_pred(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t i) {
   assert(i < p.preds.size());
   if (s.memo_gen_[i] == s.gen_) return s.memo_val_[i];
+  if (p.pred_indexed[i]) {
+    std::uint32_t f = is_keyword_pred(p.preds[i].kind) ? static_cast<std::uint32_t>(p.fields.size()) : p.preds[i].field;
+    if (s.scan_gen_[f] != s.gen_) {
+      scan_field(p, s, ev, f);
+      if (s.memo_gen_[i] == s.gen_) return s.memo_val_[i];
+    }
+    return false;
+  }
   bool r = eval_uncached(p, s, ev, p.preds[i]);
   s.memo_gen_[i] = s.gen_;
   s.memo_val_[i] = r;
   return r;
 }
 
-void run(const VerifiedProgram& p, Scratch& s, const Event& ev, std::vector<std::uint32_t>& out) {
+namespace {
+
+// Executes code from `pc` until `end` or HALT. Jumps only go forward, so this terminates.
+void exec(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t pc, std::uint32_t end,
+          std::vector<std::uint32_t>& out) {
   using bytecode::Op;
-  s.next_record();
   const bytecode::Insn* code = p.code.data();
-  std::uint32_t pc = 0;
-  for (;;) {
+  while (pc < end) {
     const bytecode::Insn& in = code[pc];
-    assert(pc < p.code.size());
     switch (static_cast<Op>(in.op)) {
       case Op::kTest: pc = eval_pred(p, s, ev, in.a) ? in.b : in.c; break;
       case Op::kMatch: out.push_back(in.a); ++pc; break;
       case Op::kJump: pc = in.b; break;
       case Op::kHalt: return;
       default: assert(false && "unverified program"); return;
+    }
+  }
+}
+
+}  // namespace
+
+void run(const VerifiedProgram& p, Scratch& s, const Event& ev, std::vector<std::uint32_t>& out) {
+  s.next_record();
+  s.matched_.clear();
+  if (!p.use_prefilter) {
+    exec(p, s, ev, 0, static_cast<std::uint32_t>(p.code.size()), out);
+    return;
+  }
+  // Prefilter: scan the indexed fields once, then run only the rules that can still match —
+  // those with no literal requirement plus those one of whose required literals was found.
+  for (std::uint32_t f : p.prefilter_fields) scan_field(p, s, ev, f);
+  std::copy(p.always_run.begin(), p.always_run.end(), s.candidates_.begin());
+  for (std::uint32_t pred : s.matched_)
+    for (std::uint32_t k = p.pred_rules_begin[pred]; k < p.pred_rules_begin[pred + 1]; ++k) {
+      std::uint32_t r = p.pred_rules[k];
+      s.candidates_[r / 64] |= 1ull << (r % 64);
+    }
+  for (std::size_t w = 0; w < s.candidates_.size(); ++w) {
+    for (std::uint64_t bits = s.candidates_[w]; bits != 0; bits &= bits - 1) {
+      std::uint32_t r = static_cast<std::uint32_t>(w * 64 + __builtin_ctzll(bits));
+      exec(p, s, ev, p.rule_begin[r], p.rule_end[r], out);
     }
   }
 }

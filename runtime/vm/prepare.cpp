@@ -1,0 +1,103 @@
+// prepare.cpp — see prepare.hpp.
+#include "runtime/vm/prepare.hpp"
+
+#include "runtime/bytecode/opcodes.hpp"
+
+namespace sigmatch::vm {
+namespace {
+
+bool literal_mode(const Pred& pr, LiteralIndex::Mode* mode) {
+  if (pr.flags & bytecode::kPredCased) return false;  // the index scans folded values only
+  switch (pr.kind) {
+    case PredKind::kEq: *mode = LiteralIndex::Mode::kEq; return true;
+    case PredKind::kPrefix: *mode = LiteralIndex::Mode::kPrefix; return true;
+    case PredKind::kSuffix: *mode = LiteralIndex::Mode::kSuffix; return true;
+    case PredKind::kContains: *mode = LiteralIndex::Mode::kContains; return true;
+    default: return false;
+  }
+}
+
+// Code laid out as the compiler emits it: rule r's block ends with its MATCH r, blocks in rule
+// order, every jump inside a block lands within it (or just after its MATCH), then HALT.
+bool find_blocks(VerifiedProgram& p) {
+  const std::size_t n = p.rules.size();
+  p.rule_begin.assign(n, 0);
+  p.rule_end.assign(n, 0);
+  std::uint32_t begin = 0, next_rule = 0;
+  for (std::uint32_t pc = 0; pc < p.code.size(); ++pc) {
+    const bytecode::Insn& in = p.code[pc];
+    auto op = static_cast<bytecode::Op>(in.op);
+    if (op == bytecode::Op::kMatch) {
+      if (in.a != next_rule) return false;
+      p.rule_begin[next_rule] = begin;
+      p.rule_end[next_rule] = pc + 1;
+      ++next_rule;
+      begin = pc + 1;
+    } else if (op == bytecode::Op::kHalt) {
+      if (pc + 1 != p.code.size()) return false;
+    }
+  }
+  if (next_rule != n || begin + 1 != p.code.size()) return false;
+  for (std::uint32_t r = 0; r < n; ++r) {
+    for (std::uint32_t pc = p.rule_begin[r]; pc < p.rule_end[r]; ++pc) {
+      const bytecode::Insn& in = p.code[pc];
+      const auto& info = bytecode::kOpInfo[in.op];
+      const std::uint32_t ops[3] = {in.a, in.b, in.c};
+      for (int k = 0; k < 3; ++k)
+        if (info.kinds[k] == bytecode::OperandKind::kTarget && ops[k] > p.rule_end[r]) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void prepare(VerifiedProgram& p) {
+  // One extra index (slot fields.size()) holds the keyword literals, scanned over every value.
+  p.field_index.assign(p.fields.size() + 1, LiteralIndex{});
+  p.pred_indexed.assign(p.preds.size(), 0);
+  for (std::uint32_t i = 0; i < p.preds.size(); ++i) {
+    const Pred& pr = p.preds[i];
+    if (pr.kind == PredKind::kKwContains && !(pr.flags & bytecode::kPredCased)) {
+      p.field_index[p.fields.size()].add(pr.str, LiteralIndex::Mode::kContains, i);
+      p.pred_indexed[i] = 1;
+      continue;
+    }
+    LiteralIndex::Mode mode;
+    if (!literal_mode(pr, &mode)) continue;
+    p.field_index[pr.field].add(pr.str, mode, i);
+    p.pred_indexed[i] = 1;
+  }
+  for (auto& idx : p.field_index)
+    if (!idx.empty()) idx.build();
+
+  p.use_prefilter = p.has_prefilter && find_blocks(p);
+  if (!p.use_prefilter) return;
+  const std::size_t n = p.rules.size();
+  p.always_run.assign((n + 63) / 64, 0);
+  std::vector<std::vector<std::uint32_t>> by_pred(p.preds.size());
+  std::vector<std::uint8_t> field_used(p.fields.size() + 1, 0);
+  for (std::uint32_t r = 0; r < n; ++r) {
+    const PrefilterSet& set = p.prefilter[r];
+    bool usable = !set.always;
+    for (std::uint32_t pr : set.preds) usable &= p.pred_indexed[pr] != 0;
+    if (!usable) {
+      p.always_run[r / 64] |= 1ull << (r % 64);
+      continue;
+    }
+    for (std::uint32_t pr : set.preds) {
+      by_pred[pr].push_back(r);
+      field_used[is_keyword_pred(p.preds[pr].kind) ? p.fields.size() : p.preds[pr].field] = 1;
+    }
+  }
+  p.pred_rules_begin.assign(p.preds.size() + 1, 0);
+  for (std::uint32_t i = 0; i < p.preds.size(); ++i) {
+    p.pred_rules_begin[i] = static_cast<std::uint32_t>(p.pred_rules.size());
+    p.pred_rules.insert(p.pred_rules.end(), by_pred[i].begin(), by_pred[i].end());
+  }
+  p.pred_rules_begin[p.preds.size()] = static_cast<std::uint32_t>(p.pred_rules.size());
+  for (std::uint32_t f = 0; f <= p.fields.size(); ++f)
+    if (field_used[f]) p.prefilter_fields.push_back(f);
+}
+
+}  // namespace sigmatch::vm

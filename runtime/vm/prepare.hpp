@@ -1,0 +1,12 @@
+// prepare.hpp — builds the runtime-only structures of a verified program: the per-field literal
+// index (Aho-Corasick over case-folded eq/prefix/suffix/contains literals), the per-rule code
+// blocks, and the prefilter tables (predicate -> rules that need it). Runs at the end of
+// load::verify on a program that already passed every check; it never rejects a program, it
+// only decides whether the prefilter may be used (a program whose code is not laid out as
+// one block per rule is run linearly). Tested by tests/unit/vm_test.cpp and the e2e tests.
+#pragma once
+#include "runtime/vm/program.hpp"
+
+namespace sigmatch::vm {
+void prepare(VerifiedProgram& p);
+}
