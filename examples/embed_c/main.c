@@ -32,7 +32,7 @@ static void skip_ws(Parser* ps) {
   while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\r' || *ps->p == '\n') ++ps->p;
 }
 
-/* Parses a JSON string at ps->p, decoding it in place; *out/*len receive the decoded text. */
+/* Parses a JSON string at ps->p, decoding it in place; *out and *len receive the decoded text. */
 static int parse_string(Parser* ps, char** out, size_t* len) {
   char* w;
   if (*ps->p != '"') return ps->error = "expected a string", 0;

@@ -4,9 +4,11 @@
 # examples/events/sample.flat.jsonl with the compiled security pack; their (record, rule_id)
 # pairs must equal examples/events/expected.tsv. Checks cmake/sigmatchInstall.cmake,
 # cmake/sigmatchConfig.cmake.in, examples/. Registered as ctest examples_test.
-# usage: examples_test.sh BUILD_DIR SOURCE_DIR SECURITY_SMC [CMAKE]
+# usage: examples_test.sh BUILD_DIR SOURCE_DIR SECURITY_SMC [CMAKE] [SANITIZERS]
+# SANITIZERS (SIGMATCH_SANITIZE of the build) is passed on, since an instrumented static
+# libsigmatch needs its consumers compiled and linked with the same -fsanitize.
 set -u
-build=$1 src=$2 smc=$3 cmake=${4:-cmake}
+build=$1 src=$2 smc=$3 cmake=${4:-cmake} sanitize=${5:-}
 prefix=$build/_install
 ex_build=$build/_examples
 passed=0 failed=0
@@ -27,6 +29,10 @@ done
 
 gen=()
 command -v ninja > /dev/null && gen=(-G Ninja)
+if [ -n "$sanitize" ]; then
+  gen+=("-DCMAKE_C_FLAGS=-fsanitize=$sanitize" "-DCMAKE_CXX_FLAGS=-fsanitize=$sanitize"
+        "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=$sanitize")
+fi
 if "$cmake" -S "$src/examples" -B "$ex_build" "${gen[@]}" -DCMAKE_PREFIX_PATH="$prefix" \
      -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$build/_examples.log" 2>&1 &&
    "$cmake" --build "$ex_build" >> "$build/_examples.log" 2>&1; then

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# cli_test.sh — end-to-end tests of the `sigmatch` CLI contract (DESIGN.md "CLI contract"):
+# exit codes, diagnostics format, JSON/SARIF output, compile/scan equivalence, input shapes,
+# malformed records, stdin, corrupted images, explain and test. Checks compiler/cli/main.cpp.
+# Registered as ctest cli_test. usage: cli_test.sh PATH/TO/sigmatch SOURCE_DIR
+set -u
+cli=$1 src=$2
+passed=0 failed=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$src" || exit 2
+
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+# expect_rc NAME WANT CMD... : runs CMD (stdout -> $tmp/out, stderr -> $tmp/err), checks the exit code.
+expect_rc() {
+  local name=$1 want=$2; shift 2
+  "$@" > "$tmp/out" 2> "$tmp/err"
+  local rc=$?
+  if [ "$rc" -eq "$want" ]; then ok "$name"; else bad "$name: exit $rc, want $want"; sed 's/^/  | /' "$tmp/err" | head -5; fi
+}
+is_json() { python3 -m json.tool "$1" > /dev/null 2>&1; }
+pairs() { # (record, rule_id) pairs of a `scan --format jsonl` output, sorted
+  python3 -c 'import json,sys
+for l in sys.stdin:
+    if l.strip(): o=json.loads(l); print(o["record"], o["rule_id"])' | sort
+}
+
+security=rules/windows/security
+events=examples/events
+flat=$events/sample.flat.jsonl
+
+# --- check -------------------------------------------------------------------------------
+expect_rc "check $security exits 0" 0 "$cli" check "$security"
+expect_rc "check unknown_modifier.yml exits 1" 1 "$cli" check tests/diagnostics/unknown_modifier.yml
+if grep -Eq '^tests/diagnostics/unknown_modifier\.yml:[0-9]+:[0-9]+: error\[S0001\]' "$tmp/out" "$tmp/err"; then
+  ok "check prints file:line:col: error[S0001]"
+else
+  bad "check prints file:line:col: error[S0001]"
+fi
+expect_rc "check on a missing path exits 2" 2 "$cli" check "$tmp/does-not-exist.yml"
+
+expect_rc "check --format json exits 1 on an error" 1 "$cli" check --format json tests/diagnostics/unknown_modifier.yml
+if is_json "$tmp/out"; then ok "check --format json is valid JSON"; else bad "check --format json is valid JSON"; fi
+expect_rc "check --format json exits 0 on the pack" 0 "$cli" check --format json "$security"
+if is_json "$tmp/out"; then ok "check --format json (clean) is valid JSON"; else bad "check --format json (clean) is valid JSON"; fi
+expect_rc "check --format sarif exits 1 on an error" 1 "$cli" check --format sarif tests/diagnostics/unknown_modifier.yml
+if is_json "$tmp/out"; then ok "check --format sarif is valid JSON"; else bad "check --format sarif is valid JSON"; fi
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d.get("version")=="2.1.0" and d["runs"][0]["results"] else 1)' "$tmp/out" 2> /dev/null; then
+  ok "SARIF has version 2.1.0 and results"
+else
+  bad "SARIF has version 2.1.0 and results"
+fi
+
+expect_rc "warning alone exits 0" 0 "$cli" check tests/diagnostics/unused_selection.yml
+expect_rc "--werror turns the warning into exit 1" 1 "$cli" check --werror tests/diagnostics/unused_selection.yml
+
+# --- compile + scan ----------------------------------------------------------------------
+expect_rc "compile -o x.smc exits 0" 0 "$cli" compile "$security" -o "$tmp/x.smc"
+[ -s "$tmp/x.smc" ] && ok "compile wrote a non-empty image" || bad "compile wrote a non-empty image"
+
+expect_rc "scan --rules x.smc exits 0" 0 "$cli" scan --rules "$tmp/x.smc" "$flat"
+cp "$tmp/out" "$tmp/scan_smc.txt"
+expect_rc "scan --rules <dir> exits 0" 0 "$cli" scan --rules "$security" "$flat"
+if [ -s "$tmp/scan_smc.txt" ] && cmp -s "$tmp/out" "$tmp/scan_smc.txt"; then
+  ok "scan with .smc and with the rule directory print the same"
+else
+  bad "scan with .smc and with the rule directory print the same"; diff "$tmp/scan_smc.txt" "$tmp/out" | head -5
+fi
+
+expect_rc "scan --format jsonl exits 0" 0 "$cli" scan --rules "$tmp/x.smc" --format jsonl "$flat"
+if [ -s "$tmp/out" ] && python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    assert {"record","rule_id","rule_title","level","source"} <= o.keys(), o
+    assert isinstance(o["record"], int) and o["record"] >= 1
+' "$tmp/out"; then
+  ok "scan jsonl lines are JSON with record, rule_id, rule_title, level, source"
+else
+  bad "scan jsonl lines are JSON with record, rule_id, rule_title, level, source"
+fi
+pairs < "$tmp/out" > "$tmp/pairs.flat"
+if diff <(tr '\t' ' ' < "$events/expected.tsv" | sort) "$tmp/pairs.flat" > /dev/null; then
+  ok "scan matches examples/events/expected.tsv"
+else
+  bad "scan matches examples/events/expected.tsv"
+fi
+for f in "$events"/sample.*; do
+  [ "$f" = "$flat" ] && continue
+  "$cli" scan --rules "$tmp/x.smc" --format jsonl "$f" 2> "$tmp/err" | pairs > "$tmp/pairs.other"
+  if [ -s "$tmp/pairs.other" ] && cmp -s "$tmp/pairs.flat" "$tmp/pairs.other"; then
+    ok "$(basename "$f") gives the same (record, rule_id) set as the flat shape"
+  else
+    bad "$(basename "$f") gives the same (record, rule_id) set as the flat shape"; diff "$tmp/pairs.flat" "$tmp/pairs.other" | head -5
+  fi
+done
+
+# malformed line in the middle: reported with its record number, both good records evaluated
+{ sed -n 4p "$flat"; echo '{bad'; sed -n 11p "$flat"; } > "$tmp/mixed.jsonl"
+expect_rc "scan with a malformed record exits 0" 0 "$cli" scan --rules "$tmp/x.smc" --format jsonl "$tmp/mixed.jsonl"
+if grep -Eq '(:2\b|record 2\b)' "$tmp/err"; then ok "malformed record number is on stderr"; else bad "malformed record number is on stderr"; sed 's/^/  | /' "$tmp/err"; fi
+got=$(pairs < "$tmp/out" | tr '\n' ';')
+want="1 d06a100f-db58-4fab-8f53-fcab356648b1;3 3eb9ba34-5f75-47fe-a55b-981659118f22;3 d06a100f-db58-4fab-8f53-fcab356648b1;"
+if [ "$got" = "$want" ]; then ok "good records around a malformed one still match"; else bad "good records around a malformed one still match: $got"; fi
+expect_rc "scan --strict with a malformed record exits 1" 1 "$cli" scan --strict --rules "$tmp/x.smc" "$tmp/mixed.jsonl"
+
+# stdin
+"$cli" scan --rules "$tmp/x.smc" --format jsonl - < "$flat" > "$tmp/stdin.out" 2> "$tmp/err"
+rc=$?
+if [ $rc -eq 0 ] && cmp -s <(pairs < "$tmp/stdin.out") "$tmp/pairs.flat"; then
+  ok "scan reads events from stdin (-)"
+else
+  bad "scan reads events from stdin (-) (exit $rc)"
+fi
+if python3 -c 'import json,sys; sys.exit(0 if all(json.loads(l)["source"]=="-" for l in open(sys.argv[1])) else 1)' "$tmp/stdin.out" 2> /dev/null; then
+  ok "stdin records have source \"-\""
+else
+  bad "stdin records have source \"-\""
+fi
+
+# corrupted images: exit 2 with a message naming an offset or instruction, never a crash
+python3 - "$tmp/x.smc" "$tmp" <<'PY'
+import os, random, sys
+image = open(sys.argv[1], "rb").read()
+out = sys.argv[2]
+flipped = bytearray(image); flipped[len(image) // 2] ^= 0x5A
+open(os.path.join(out, "flipped.smc"), "wb").write(flipped)
+open(os.path.join(out, "truncated.smc"), "wb").write(image[: len(image) // 2])
+open(os.path.join(out, "empty.smc"), "wb").write(b"")
+random.seed(4692)
+open(os.path.join(out, "random.smc"), "wb").write(bytes(random.randrange(256) for _ in range(len(image))))
+open(os.path.join(out, "header_only.smc"), "wb").write(image[:16])
+PY
+for kind in flipped truncated empty random header_only; do
+  "$cli" scan --rules "$tmp/$kind.smc" "$flat" > "$tmp/out" 2> "$tmp/err"
+  rc=$?
+  if [ $rc -eq 2 ]; then ok "$kind .smc exits 2"; else bad "$kind .smc exits 2 (got $rc)"; fi
+  if grep -Eq 'offset|instruction' "$tmp/err"; then ok "$kind .smc message names an offset or instruction"; else bad "$kind .smc message names an offset or instruction"; sed 's/^/  | /' "$tmp/err" | head -3; fi
+done
+expect_rc "explain on a corrupted .smc exits 2" 2 "$cli" explain "$tmp/flipped.smc" --emit=asm
+
+# --- explain -----------------------------------------------------------------------------
+rule=$security/win_security_dpapi_masterkey_backup_attempt.yml
+for emit in asm ir ir-opt checked ast; do
+  expect_rc "explain --emit=$emit exits 0" 0 "$cli" explain "$rule" --emit="$emit"
+  [ -s "$tmp/out" ] && ok "explain --emit=$emit prints something" || bad "explain --emit=$emit prints something"
+done
+expect_rc "explain x.smc --emit=asm exits 0" 0 "$cli" explain "$tmp/x.smc" --emit=asm
+grep -q 'd06a100f-db58-4fab-8f53-fcab356648b1' "$tmp/out" && ok "disassembly lists the rule ids" || bad "disassembly lists the rule ids"
+
+# --- test --------------------------------------------------------------------------------
+expect_rc "test $security exits 0" 0 "$cli" test "$security"
+grep -q 'passed' "$tmp/out" "$tmp/err" && ok "test prints passed" || bad "test prints passed"
+
+# --- usage -------------------------------------------------------------------------------
+expect_rc "unknown subcommand exits 2" 2 "$cli" frobnicate
+expect_rc "scan with an unreadable events file exits 2" 2 "$cli" scan --rules "$tmp/x.smc" "$tmp/no-such-events.jsonl"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,99 @@
+// ir_passes_test.cpp — the IR stage and the optimisation passes on hand-built modules:
+// hash-consing shares identical predicates and subtrees, ir::verify rejects malformed
+// modules, fold-constants and flatten produce the expected trees, and the lowering picks the
+// cheapest predicate kind for each glob shape.
+#include <doctest/doctest.h>
+
+#include "compiler/ir/ir.hpp"
+#include "compiler/passes/pass.hpp"
+#include "compiler/pipeline.hpp"
+
+using namespace sigmatch;
+
+namespace {
+
+ir::NodeId pred(ir::Module& m, const char* field, const char* lit) {
+  ir::Pred p;
+  p.field = field;
+  p.kind = vm::PredKind::kEq;
+  p.operand = lit;
+  return m.node(ir::Node{ir::NodeKind::kPred, m.pred(p), {}});
+}
+
+std::string rule_text(const ir::Module& m) {
+  std::string s = ir::print(m);
+  return s.substr(s.find("rule "));
+}
+
+}  // namespace
+
+TEST_CASE("hash-consing shares predicates and subtrees") {
+  ir::Module m;
+  ir::NodeId a1 = pred(m, "F", "a"), a2 = pred(m, "F", "a"), b = pred(m, "G", "b");
+  CHECK(a1 == a2);
+  CHECK(m.pred_count() == 2);
+  CHECK(m.op(ir::NodeKind::kAnd, {a1, b}) == m.op(ir::NodeKind::kAnd, {a2, b}));
+  CHECK(m.op(ir::NodeKind::kAnd, {a1, b}) != m.op(ir::NodeKind::kAnd, {b, a1}));  // order kept
+}
+
+TEST_CASE("fold-constants and flatten") {
+  ir::Module m;
+  ir::NodeId a = pred(m, "F", "a"), b = pred(m, "G", "b"), c = pred(m, "H", "c");
+  ir::NodeId t = m.constant(true), f = m.constant(false);
+  auto rule = [&](ir::NodeId root) {
+    m.rules.push_back(ir::Rule{});
+    m.rules.back().meta.id = "r" + std::to_string(m.rules.size());
+    m.rules.back().root = root;
+  };
+  rule(m.op(ir::NodeKind::kAnd, {a, t, m.op(ir::NodeKind::kAnd, {b, c})}));      // and(a, b, c)
+  rule(m.op(ir::NodeKind::kOr, {a, m.op(ir::NodeKind::kNot, {f})}));              // true
+  rule(m.op(ir::NodeKind::kAnd, {a, m.op(ir::NodeKind::kOr, {f, f})}));           // false
+  rule(m.op(ir::NodeKind::kNot, {m.op(ir::NodeKind::kNot, {b})}));                // b
+  rule(m.op(ir::NodeKind::kOr, {m.op(ir::NodeKind::kOr, {a, b}), a, c}));        // or(a, b, c)
+  std::string err;
+  REQUIRE(ir::verify(m, &err));
+  passes::PassOptions opts;
+  REQUIRE(passes::optimize(m, opts, &err));
+  CHECK(rule_text(m) ==
+        "rule r1 \"\"\n  (and p0 p1 p2)\n"
+        "rule r2 \"\"\n  true\n"
+        "rule r3 \"\"\n  false\n"
+        "rule r4 \"\"\n  p1\n"
+        "rule r5 \"\"\n  (or p0 p1 p2)\n");
+}
+
+TEST_CASE("ir::verify rejects a rule without a root") {
+  ir::Module m;
+  m.rules.push_back(ir::Rule{});
+  m.rules.back().root = 42;
+  std::string err;
+  CHECK_FALSE(ir::verify(m, &err));
+  CHECK(err.find("no root") != std::string::npos);
+}
+
+TEST_CASE("lowering picks eq / prefix / suffix / contains / glob from the pattern shape") {
+  diag::DiagSink sink;
+  CompileOptions o;
+  o.lint = false;
+  auto c = compile_sources({{"x.yml", R"(title: t
+logsource: {product: linux}
+detection:
+  sel:
+    A: 'Exact'
+    B|startswith: 'pre'
+    C|endswith: 'suf'
+    D|contains: 'mid'
+    E: 'a*b?c'
+    F|contains: 'x\*y'
+  condition: sel
+)"}},
+                           o, sink);
+  REQUIRE_FALSE(sink.has_errors());
+  std::string ir = ir::print(c.module);
+  CHECK(ir.find("eq A \"exact\"") != std::string::npos);
+  CHECK(ir.find("prefix B \"pre\"") != std::string::npos);
+  CHECK(ir.find("suffix C \"suf\"") != std::string::npos);
+  CHECK(ir.find("contains D \"mid\"") != std::string::npos);
+  CHECK(ir.find("glob E \"a*b?c\"") != std::string::npos);
+  CHECK(ir.find("contains F \"x*y\"") != std::string::npos);  // escaped star is a literal
+}
