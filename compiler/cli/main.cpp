@@ -257,27 +257,41 @@ int cmd_scan(const std::vector<std::string>& rule_paths, std::vector<std::string
     // with its own reader and Matcher over the one shared immutable Program; the chunks'
     // output is printed in input order, so the result is the same as with one thread.
     if (jobs > 1 && regular) {
-      std::ifstream in(path, std::ios::binary);
-      std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (input::detect_format(std::string_view(data).substr(0, 4096)) == input::Format::kJsonl) {
-        std::vector<std::size_t> cuts = {0};
-        for (int k = 1; k < jobs; ++k) {
-          std::size_t at = std::max(cuts.back(), data.size() * k / jobs);
-          std::size_t nl = data.find('\n', at);
-          cuts.push_back(nl == std::string::npos ? data.size() : nl + 1);
+      std::ifstream probe(path, std::ios::binary);
+      char head[4096];
+      probe.read(head, sizeof head);
+      if (input::detect_format(std::string_view(head, probe.gcount())) == input::Format::kJsonl) {
+        // One pass over the file: cut points at the first line end after size*k/jobs, and the
+        // number of lines before each cut (so every chunk knows its first record number).
+        std::uint64_t size = fs::file_size(path, ec);
+        std::vector<std::uint64_t> cuts = {0}, first_line = {0};
+        std::uint64_t lines = 0, pos = 0;
+        std::ifstream in(path, std::ios::binary);
+        std::vector<char> buf(1 << 20);
+        while (in) {
+          in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+          std::size_t n = static_cast<std::size_t>(in.gcount());
+          for (std::size_t i = 0; i < n; ++i) {
+            if (buf[i] != '\n') continue;
+            ++lines;
+            std::uint64_t next = pos + i + 1;
+            if (cuts.size() < static_cast<std::size_t>(jobs) && next >= size * cuts.size() / jobs) {
+              cuts.push_back(next);
+              first_line.push_back(lines);
+            }
+          }
+          pos += n;
         }
-        cuts.push_back(data.size());
-        std::vector<ChunkResult> results(jobs);
+        cuts.push_back(size);
+        std::size_t chunks = cuts.size() - 1;
+        std::vector<ChunkResult> results(chunks);
         std::vector<std::thread> threads;
-        std::uint64_t line_offset = 0;
-        for (int k = 0; k < jobs; ++k) {
-          threads.emplace_back([&, k, line_offset] {
-            std::string cerr;
-            auto reader = input::open_buffer(data.substr(cuts[k], cuts[k + 1] - cuts[k]), input::Format::kJsonl,
-                                             names, shapes, ropts, &cerr);
-            if (reader) scan_reader(*reader, prog, path, line_offset, format, stats, results[k]);
+        for (std::size_t k = 0; k < chunks; ++k) {
+          threads.emplace_back([&, k] {
+            auto reader = input::open_reader_range(path, cuts[k], cuts[k + 1], names, shapes, ropts,
+                                                   &results[k].errors);
+            if (reader) scan_reader(*reader, prog, path, first_line[k], format, stats, results[k]);
           });
-          line_offset += std::count(data.begin() + cuts[k], data.begin() + cuts[k + 1], '\n');
         }
         for (auto& t : threads) t.join();
         for (auto& r : results) {

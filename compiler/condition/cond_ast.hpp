@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sigmatch/limits.hpp"
+
 namespace sigmatch::condition {
 
 enum class CondKind : std::uint8_t {
@@ -32,7 +34,7 @@ struct ParseError {
   std::string message;       // e.g. "expected an identifier, '(' , 'not', '1 of', 'any of' or 'all of'"
 };
 
-inline constexpr std::size_t kMaxConditionDepth = 64;  // nesting of parentheses / not
+inline constexpr std::size_t kMaxConditionDepth = limits::kMaxConditionDepth;  // parentheses / not
 
 // Parses one condition string. Returns true and fills *out, or false and fills *err.
 // Never throws.

@@ -11,6 +11,7 @@
 #include "compiler/sema/check.hpp"
 #include "compiler/sema/logsource.hpp"
 #include "compiler/sema/value_transforms.hpp"
+#include "sigmatch/limits.hpp"
 #include "runtime/bytecode/format.hpp"
 #include "runtime/vm/text.hpp"
 
@@ -86,7 +87,7 @@ bool glob_ends_with_star(const std::string& g) {
 }
 
 // A value may expand (windash, base64offset, placeholders) into at most this many strings.
-constexpr std::size_t kMaxExpansions = 4096;
+constexpr std::size_t kMaxExpansions = limits::kMaxValueExpansions;
 
 Expr make(ExprKind k, std::vector<Expr> kids = {}) {
   Expr e;
@@ -492,7 +493,12 @@ bool RuleChecker::transform(const Scalar& v, const std::vector<Mod>& mods, std::
           break;
         }
         case Mod::kWindash: {
-          for (auto& x : xform::windash(t)) next.push_back(std::move(x));
+          auto spellings = xform::windash(t);
+          if (spellings.empty()) {
+            error(Code::S0003, value_loc(v), "'windash' supports at most 5 flags in one value");
+            return false;
+          }
+          for (auto& x : spellings) next.push_back(std::move(x));
           break;
         }
         default: next.push_back(std::move(t)); break;
@@ -512,6 +518,11 @@ bool RuleChecker::transform(const Scalar& v, const std::vector<Mod>& mods, std::
 
 bool RuleChecker::value_test(const std::string& field, const Scalar& key, const Scalar& v,
                              const std::vector<Mod>& mods, bool cased, Expr* out) {
+  if (v.text.size() > limits::kMaxValueBytes) {
+    error(Code::S0003, value_loc(v, 0, 1),
+          "value is longer than " + std::to_string(limits::kMaxValueBytes) + " bytes");
+    return false;
+  }
   auto has = [&](Mod m) { return std::find(mods.begin(), mods.end(), m) != mods.end(); };
   Test t;
   t.field = field;
@@ -770,6 +781,12 @@ bool RuleChecker::run(CheckedRule* out) {
   schema_ = schema_for_rule();
 
   static const std::set<std::string> kReserved = {"and", "or", "not", "of", "them", "1", "any", "all"};
+  if (doc_.selections.size() > limits::kMaxSelections) {
+    error(Code::S0005, loc(doc_.detection_pos),
+          "detection has " + std::to_string(doc_.selections.size()) + " selections; the limit is " +
+              std::to_string(limits::kMaxSelections));
+    return false;
+  }
   for (auto& [key, node] : doc_.selections) {
     if (kReserved.count(key.text)) {
       error(Code::S0008, value_loc(key), "'" + key.text + "' is a condition keyword and cannot name a selection");
@@ -786,6 +803,10 @@ bool RuleChecker::run(CheckedRule* out) {
   for (const Scalar& cs : doc_.conditions) {
     condition::CondExpr ce;
     condition::ParseError pe;
+    if (cs.text.size() > limits::kMaxConditionBytes) {
+      error(Code::C0001, value_loc(cs, 0, 1), "condition is longer than " + std::to_string(limits::kMaxConditionBytes) + " bytes");
+      continue;
+    }
     if (!condition::parse(cs.text, &ce, &pe)) {
       bool pipe = pe.message.find("pipe") != std::string::npos;
       bool deep = pe.message.find("deeper") != std::string::npos;
@@ -862,6 +883,10 @@ std::vector<CheckedRule> check(const std::vector<yaml::RuleDoc>& docs, const Che
       }
     }
     if (good) out.push_back(std::move(r));
+    if (out.size() >= limits::kMaxRules) {
+      sink.report(Code::I0001, doc_loc, "more than " + std::to_string(limits::kMaxRules) + " rules in one program");
+      break;
+    }
   }
   return out;
 }

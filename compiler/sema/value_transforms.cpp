@@ -145,7 +145,7 @@ std::vector<Toks> windash(const Toks& t) {
   std::vector<Toks> out;
   std::size_t combos = 1;
   for (std::size_t k = 0; k < positions.size() && combos <= 3125; ++k) combos *= 5;
-  if (combos > 3125) return {t};  // > 5 flags: the caller reports the limit
+  if (combos > 3125) return {};  // more than 5 flags: the caller reports the limit
   for (std::size_t n = 0; n < combos; ++n) {
     Toks v;
     std::size_t pick = n, next = 0;

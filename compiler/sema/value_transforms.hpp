@@ -29,7 +29,8 @@ std::string base64(const std::string& bytes);
 // The three offset variants of `bytes` (pySigma SigmaBase64OffsetModifier).
 std::vector<std::string> base64_offsets(const std::string& bytes);
 // Every spelling of command-line flags: '-' or '/' before a word character and not after one
-// becomes each of - / – — ― (cartesian product over the positions).
+// becomes each of - / – — ― (cartesian product over the positions). Empty when the value has
+// more than 5 such flags (5^6 spellings is more than any rule means).
 std::vector<Toks> windash(const Toks& t);
 
 using PlaceholderMap = std::map<std::string, std::vector<std::string>>;

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "compiler/yaml/rule_doc.hpp"
+#include "sigmatch/limits.hpp"
 
 namespace sigmatch::yaml {
 namespace {
@@ -66,8 +67,9 @@ struct Loader {
 
   bool node(const YAML::Node& n, Node* out, int depth) {
     out->pos = pos_of(n);
-    if (depth > 32) {
-      sink.report(Code::Y0004, loc(out->pos), "detection nests deeper than 32 levels");
+    if (depth > static_cast<int>(limits::kMaxYamlDepth)) {
+      sink.report(Code::Y0004, loc(out->pos),
+                  "detection nests deeper than " + std::to_string(limits::kMaxYamlDepth) + " levels");
       return false;
     }
     if (n.IsScalar() || n.IsNull()) {
@@ -237,6 +239,11 @@ struct Loader {
 
 std::vector<RuleDoc> load_rules(const std::string& file, const std::string& text, diag::DiagSink& sink) {
   std::vector<RuleDoc> docs;
+  if (text.size() > limits::kMaxRuleFileBytes) {
+    sink.report(Code::I0001, diag::SourceLoc{file, 0, 0, 1},
+                "rule file is larger than " + std::to_string(limits::kMaxRuleFileBytes >> 20) + " MiB");
+    return docs;
+  }
   std::vector<YAML::Node> roots;
   try {
     roots = YAML::LoadAll(text);

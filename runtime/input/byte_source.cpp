@@ -3,6 +3,7 @@
 // scanning, never stored). The buffer only grows when a single record needs it, so the steady
 // state allocates nothing. Tested by tests/unit/input_test.cpp (over-long lines, files).
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 
 #include "runtime/input/input_internal.hpp"
@@ -21,6 +22,7 @@ ByteSource& ByteSource::operator=(ByteSource&& o) noexcept {
     eof_ = o.eof_;
     file_ = o.file_;
     owns_file_ = o.owns_file_;
+    remaining_ = o.remaining_;
     io_error_ = std::move(o.io_error_);
     o.file_ = nullptr;
     o.owns_file_ = false;
@@ -58,6 +60,27 @@ bool ByteSource::open_file(const std::string& path, std::string* error) {
   return true;
 }
 
+bool ByteSource::open_file_range(const std::string& path, std::uint64_t begin, std::uint64_t end,
+                                 std::string* error) {
+  file_ = std::fopen(path.c_str(), "rb");
+  if (!file_ || std::fseek(file_, static_cast<long>(begin), SEEK_SET) != 0) {
+    if (error) *error = path + ": " + std::strerror(errno);
+    return false;
+  }
+  owns_file_ = true;
+  remaining_ = end > begin ? end - begin : 0;
+  cap_ = kChunk;
+  buf_.assign(cap_ + kPadding, '\0');
+  pos_ = end_ = 0;
+  eof_ = false;
+  more(cap_);
+  if (!io_error_.empty()) {
+    if (error) *error = path + ": " + io_error_;
+    return false;
+  }
+  return true;
+}
+
 void ByteSource::open_memory(std::string data) {
   end_ = data.size();
   cap_ = data.size();
@@ -79,7 +102,9 @@ bool ByteSource::more(std::size_t limit) {
     cap_ = std::min(std::max(cap_ * 2, kChunk), limit);
     buf_.resize(cap_ + kPadding);
   }
-  std::size_t n = std::fread(buf_.data() + end_, 1, cap_ - end_, file_);
+  std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(cap_ - end_, remaining_));
+  std::size_t n = want ? std::fread(buf_.data() + end_, 1, want, file_) : 0;
+  remaining_ -= n;
   end_ += n;
   if (n == 0) {
     if (std::ferror(file_)) io_error_ = std::strerror(errno);

@@ -149,6 +149,8 @@ class ByteSource {
   ~ByteSource();
 
   bool open_file(const std::string& path, std::string* error);  // "-" is stdin
+  // Only bytes [begin, end) of a regular file (parallel scans split one file at line ends).
+  bool open_file_range(const std::string& path, std::uint64_t begin, std::uint64_t end, std::string* error);
   void open_memory(std::string data);
 
   char* data() { return buf_.data() + pos_; }
@@ -175,6 +177,7 @@ class ByteSource {
   bool eof_ = true;
   std::FILE* file_ = nullptr;
   bool owns_file_ = false;
+  std::uint64_t remaining_ = ~std::uint64_t{0};  // bytes left to read (range mode)
   std::string io_error_;
 };
 

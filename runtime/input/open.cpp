@@ -107,6 +107,17 @@ std::unique_ptr<Reader> open_reader(const std::string& path, Format format,
                      options, error);
 }
 
+std::unique_ptr<Reader> open_reader_range(const std::string& path, std::uint64_t begin, std::uint64_t end,
+                                          const std::vector<std::string>& fields,
+                                          const ShapeTable& shapes, const ReaderOptions& options,
+                                          std::string* error) {
+  std::string local;
+  if (!error) error = &local;
+  detail::ByteSource src;
+  if (!src.open_file_range(path, begin, end, error)) return nullptr;
+  return open_source(std::move(src), path, Format::kJsonl, fields, shapes, options, error);
+}
+
 std::unique_ptr<Reader> open_buffer(std::string data, Format format,
                                     const std::vector<std::string>& fields,
                                     const ShapeTable& shapes, const ReaderOptions& options,

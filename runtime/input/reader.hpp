@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sigmatch/event.hpp"
+#include "sigmatch/limits.hpp"
 
 namespace sigmatch::input {
 
@@ -38,8 +39,8 @@ class ShapeTable {
 
 struct ReaderOptions {
   bool collect_all_values = false;  // fill Event::values() (keyword rules)
-  std::size_t max_record_bytes = 64u << 20;  // longer records are reported and skipped
-  std::size_t max_depth = 64;                // deeper JSON/XML nesting is reported and skipped
+  std::size_t max_record_bytes = limits::kMaxRecordBytes;  // longer records: reported, skipped
+  std::size_t max_depth = limits::kMaxRecordDepth;         // deeper nesting: reported, skipped
 };
 
 struct RecordError {
@@ -64,6 +65,12 @@ std::unique_ptr<Reader> open_reader(const std::string& path, Format format,
                                     const std::vector<std::string>& fields,
                                     const ShapeTable& shapes, const ReaderOptions& options,
                                     std::string* error);
+// JSON Lines from bytes [begin, end) of a regular file only (`begin` must be a line start);
+// record numbers count from the range's first line. Used by `scan -j N`.
+std::unique_ptr<Reader> open_reader_range(const std::string& path, std::uint64_t begin, std::uint64_t end,
+                                          const std::vector<std::string>& fields,
+                                          const ShapeTable& shapes, const ReaderOptions& options,
+                                          std::string* error);
 // Same over an in-memory buffer (tests, fuzzing, embedding). The reader keeps its own copy.
 std::unique_ptr<Reader> open_buffer(std::string data, Format format,
                                     const std::vector<std::string>& fields,

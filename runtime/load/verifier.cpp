@@ -228,6 +228,7 @@ struct Verifier {
     ByteReader r = section(SectionId::kRules);
     std::uint32_t n = 0;
     if (Status s = count(r, bytecode::kRuleSize, &n, "rules"); !s.ok()) return s;
+    if (n > limits::kMaxRules) return fail(StatusCode::kTooLarge, "more rules than the limit", r.offset() - 4);
     p->rules.resize(n);
     for (auto& ru : p->rules) {
       std::string_view* f[] = {&ru.id, &ru.title, &ru.level, &ru.tags,

@@ -8,12 +8,13 @@
 #include <string_view>
 
 #include "runtime/vm/program.hpp"
+#include "sigmatch/limits.hpp"
 #include "sigmatch/status.hpp"
 
 namespace sigmatch::load {
 
-inline constexpr std::size_t kMaxImageBytes = 512u << 20;
-inline constexpr std::size_t kMaxRegexProgramBytes = 8u << 20;  // RE2 max_mem per regex
+inline constexpr std::size_t kMaxImageBytes = limits::kMaxImageBytes;
+inline constexpr std::size_t kMaxRegexProgramBytes = limits::kMaxRegexProgramBytes;
 
 Status verify(std::string_view bytes, std::unique_ptr<vm::VerifiedProgram>* out);
 

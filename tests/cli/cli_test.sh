@@ -139,6 +139,15 @@ for kind in flipped truncated empty random header_only; do
 done
 expect_rc "explain on a corrupted .smc exits 2" 2 "$cli" explain "$tmp/flipped.smc" --emit=asm
 
+# --- scan -j: same lines in the same order as one thread, malformed lines numbered right ----
+{ cat examples/events/sample.flat.jsonl; echo '{bad'; echo; cat examples/events/sample.flat.jsonl; } > "$tmp/twice.jsonl"
+"$cli" scan --rules "$security" "$tmp/twice.jsonl" > "$tmp/j1.out" 2> "$tmp/j1.err"
+for j in 2 3; do
+  "$cli" scan -j "$j" --rules "$security" "$tmp/twice.jsonl" > "$tmp/jn.out" 2> "$tmp/jn.err"
+  cmp -s "$tmp/j1.out" "$tmp/jn.out" && ok "scan -j $j prints what -j 1 prints" || bad "scan -j $j prints what -j 1 prints"
+  grep -q "twice.jsonl:14: malformed" "$tmp/jn.err" && ok "scan -j $j numbers the malformed line" || bad "scan -j $j numbers the malformed line"
+done
+
 # --- explain -----------------------------------------------------------------------------
 rule=$security/win_security_dpapi_masterkey_backup_attempt.yml
 for emit in asm ir ir-opt checked ast; do
