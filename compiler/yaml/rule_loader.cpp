@@ -179,11 +179,6 @@ struct Loader {
       } else if (k == "filter") {
         doc->kind = DocKind::kFilter;
         doc->filter = value;
-      } else if (k == "action") {
-        sink.report(Code::Y0005, loc(value.pos),
-                    "legacy 'action: " + value.scalar.text +
-                        "' collections are not supported yet; split the file into standalone rules");
-        return false;
       }
     }
     if (!ok) return false;
@@ -235,6 +230,25 @@ struct Loader {
   }
 };
 
+// Deep merge: mappings merge key by key (recursively), anything else is replaced by `over`.
+YAML::Node merge(const YAML::Node& base, const YAML::Node& over) {
+  if (!base.IsMap() || !over.IsMap()) return YAML::Clone(over);
+  YAML::Node out = YAML::Clone(base);
+  for (auto it = over.begin(); it != over.end(); ++it) {
+    std::string key = it->first.Scalar();
+    if (out[key] && out[key].IsMap() && it->second.IsMap()) out[key] = merge(out[key], it->second);
+    else out[key] = YAML::Clone(it->second);
+  }
+  return out;
+}
+
+YAML::Node without_action(const YAML::Node& n) {
+  YAML::Node out(YAML::NodeType::Map);
+  for (auto it = n.begin(); it != n.end(); ++it)
+    if (it->first.Scalar() != "action") out[it->first] = it->second;
+  return out;
+}
+
 }  // namespace
 
 std::vector<RuleDoc> load_rules(const std::string& file, const std::string& text, diag::DiagSink& sink) {
@@ -254,22 +268,42 @@ std::vector<RuleDoc> load_rules(const std::string& file, const std::string& text
     return docs;
   }
   Loader loader{file, sink};
-  // A legacy `action:` collection spreads one rule over several documents: none of them is a
-  // rule on its own, so the file is reported once and skipped whole.
-  for (const YAML::Node& root : roots) {
-    if (root.IsMap() && root["action"]) {
-      const YAML::Node a = root["action"];
-      sink.report(Code::Y0005, diag::SourceLoc{file, pos_of(a).line, pos_of(a).col, 1},
-                  "legacy 'action: " + (a.IsScalar() ? a.Scalar() : std::string("?")) +
-                      "' collections are not supported yet; split the file into standalone rules");
-      return docs;
-    }
-  }
+  // Legacy collections (sigma-semantics §1.1, as pySigma's SigmaCollection does it):
+  // `action: global` sets a document merged into every following rule document, `reset`
+  // clears it, `repeat` is merged into a copy of the previous rule document. Merging is a
+  // deep merge of mappings; the later document wins on scalars. yaml-cpp's Clone drops
+  // source marks, so diagnostics inside a merged rule point at line 1 of the file.
+  YAML::Node global, previous;
   for (std::uint32_t i = 0; i < roots.size(); ++i) {
     if (roots[i].IsNull()) continue;  // empty document (e.g. a trailing ---)
-    RuleDoc doc;
     try {
-      if (loader.document(roots[i], i, &doc)) docs.push_back(std::move(doc));
+      YAML::Node root = roots[i];
+      if (root.IsMap() && root["action"]) {
+        const YAML::Node a = root["action"];
+        std::string action = a.IsScalar() ? a.Scalar() : std::string();
+        YAML::Node body = without_action(root);
+        if (action == "global") {
+          global = body;
+          continue;
+        }
+        if (action == "reset") {
+          global = YAML::Node();
+          continue;
+        }
+        if (action == "repeat" && previous.IsMap()) {
+          root = merge(previous, body);
+        } else {
+          sink.report(Code::Y0005, diag::SourceLoc{file, pos_of(a).line, pos_of(a).col, 1},
+                      action == "repeat" ? "'action: repeat' needs a rule document before it"
+                                         : "unknown action '" + action + "' (global, reset or repeat)");
+          continue;
+        }
+      } else if (global.IsMap()) {
+        root = merge(global, root);
+      }
+      previous = root;
+      RuleDoc doc;
+      if (loader.document(root, i, &doc)) docs.push_back(std::move(doc));
     } catch (const YAML::Exception& e) {
       sink.report(Code::Y0001, diag::SourceLoc{file, static_cast<std::uint32_t>(e.mark.line + 1),
                                                static_cast<std::uint32_t>(e.mark.column + 1), 1},
