@@ -114,6 +114,9 @@ class RuleChecker {
       : doc_(doc), schemas_(schemas), lint_(lint), placeholders_(placeholders), sink_(sink) {}
 
   bool run(CheckedRule* out);
+  // Sigma filters (meta filter rules): each applicable filter's condition is AND-ed to the
+  // rule's condition, as pySigma does — so a filter describes what to keep (`not selection`).
+  void set_filters(const std::vector<const yaml::RuleDoc*>* filters) { filters_ = filters; }
 
  private:
   diag::SourceLoc loc(yaml::Pos p, std::uint32_t len = 1) const {
@@ -148,6 +151,8 @@ class RuleChecker {
   bool lint_;
   const xform::PlaceholderMap* placeholders_;
   diag::DiagSink& sink_;
+  const std::vector<const yaml::RuleDoc*>* filters_ = nullptr;
+  bool apply_filter(const yaml::RuleDoc& f, Expr* root);
   bool ok_ = true;
   std::vector<std::int64_t> event_ids_;
   const Schema* schema_ = nullptr;
@@ -740,6 +745,65 @@ bool RuleChecker::resolve(const condition::CondExpr& c, const Scalar& cond, Expr
   return false;
 }
 
+bool RuleChecker::apply_filter(const yaml::RuleDoc& f, Expr* root) {
+  // Applies when every logsource attribute the filter sets equals the rule's, and the rule is
+  // listed in `rules` (by id or title... pySigma: id or name) or `rules` is `any` / empty.
+  for (auto& [k, v] : f.logsource) {
+    bool found = false;
+    for (auto& [rk, rv] : doc_.logsource) found |= rk.text == k.text && rv.text == v.text;
+    if (!found) return true;
+  }
+  const Scalar* cond = nullptr;
+  bool listed = true;
+  std::vector<std::pair<Scalar, Node>> sels;
+  for (auto& [k, v] : f.filter.entries) {
+    if (k.text == "condition" && v.kind == Node::Kind::kScalar) {
+      cond = &v.scalar;
+    } else if (k.text == "rules") {
+      std::vector<std::string> ids;
+      if (v.kind == Node::Kind::kScalar) ids.push_back(v.scalar.text);
+      for (auto& i : v.items) ids.push_back(i.scalar.text);
+      bool any = ids.empty() || (ids.size() == 1 && ids[0] == "any");
+      listed = any || std::find(ids.begin(), ids.end(), doc_.id.text) != ids.end();
+    } else {
+      sels.emplace_back(k, v);
+    }
+  }
+  if (!listed) return true;
+  if (!cond) {
+    error(Code::Y0003, loc(f.pos), "filter has no 'condition'");
+    return false;
+  }
+  // Resolve the filter's condition against the filter's own selections only.
+  auto saved_sel = std::move(selections_);
+  auto saved_order = std::move(selection_order_);
+  selections_.clear();
+  selection_order_.clear();
+  bool good = true;
+  for (auto& [k, v] : sels) {
+    Expr e;
+    if (definition(v, &e, 0)) {
+      selections_.emplace(k.text, std::move(e));
+      selection_order_.push_back(k.text);
+    } else {
+      good = false;
+    }
+  }
+  condition::CondExpr ce;
+  condition::ParseError pe;
+  Expr fe;
+  if (good && !condition::parse(cond->text, &ce, &pe)) {
+    error(Code::C0001, cond_loc(*cond, pe.offset, 1), pe.message);
+    good = false;
+  }
+  if (good) good = resolve(ce, *cond, &fe);
+  selections_ = std::move(saved_sel);
+  selection_order_ = std::move(saved_order);
+  if (!good) return false;
+  *root = make(ExprKind::kAnd, {std::move(*root), std::move(fe)});
+  return true;
+}
+
 void RuleChecker::lint(RuleMeta& m) {
   static const std::set<std::string> kLevels = {"informational", "low", "medium", "high", "critical"};
   static const std::set<std::string> kStatus = {"stable", "test", "experimental", "deprecated", "unsupported"};
@@ -821,6 +885,9 @@ bool RuleChecker::run(CheckedRule* out) {
     if (!used_.count(key.text))
       sink_.report(Code::S0007, value_loc(key), "selection '" + key.text + "' is not used by the condition");
   out->root = join(ExprKind::kOr, std::move(conds));
+  if (filters_)
+    for (const yaml::RuleDoc* f : *filters_)
+      if (!apply_filter(*f, &out->root)) return false;
   // The logsource guard goes first: it is cheap and rejects most records for most rules.
   if (auto guard = logsource_guard(m, builtin_logsources()))
     out->root = make(ExprKind::kAnd, {std::move(*guard), std::move(out->root)});
@@ -859,6 +926,9 @@ std::vector<CheckedRule> check(const std::vector<yaml::RuleDoc>& docs, const Che
   const std::vector<Schema>& schemas = opts.schemas ? *opts.schemas : builtin_schemas();
   std::vector<CheckedRule> out;
   std::map<std::string, diag::SourceLoc> ids;
+  std::vector<const yaml::RuleDoc*> filters;
+  for (const yaml::RuleDoc& doc : docs)
+    if (doc.kind == yaml::DocKind::kFilter) filters.push_back(&doc);
   for (const yaml::RuleDoc& doc : docs) {
     diag::SourceLoc doc_loc{doc.file, doc.pos.line, doc.pos.col, 1};
     if (doc.kind == yaml::DocKind::kCorrelation) {
@@ -866,12 +936,9 @@ std::vector<CheckedRule> check(const std::vector<yaml::RuleDoc>& docs, const Che
                   "correlation rules are not supported yet; document skipped");
       continue;
     }
-    if (doc.kind == yaml::DocKind::kFilter) {
-      sink.report(Code::Y0005, diag::Severity::kWarning, doc_loc,
-                  "Sigma filters are not supported yet; document skipped");
-      continue;
-    }
+    if (doc.kind == yaml::DocKind::kFilter) continue;  // applied to the rules below
     RuleChecker rc(doc, schemas, opts.lint, opts.placeholders, sink);
+    rc.set_filters(&filters);
     CheckedRule r;
     bool good = rc.run(&r);
     if (!r.meta.id.empty()) {
