@@ -34,22 +34,7 @@ constexpr int kExitOk = 0;
 constexpr int kExitRuleErrors = 1;
 constexpr int kExitUsage = 2;
 
-std::string json_str(std::string_view s) {
-  std::string o = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\r': o += "\\r"; break;
-      case '\t': o += "\\t"; break;
-      default:
-        if (c < 0x20) o += fmt::format("\\u{:04x}", c);
-        else o += static_cast<char>(c);
-    }
-  }
-  return o + "\"";
-}
+using diag::json_str;
 
 void print_diags(diag::DiagSink& sink, const diag::SourceCache& sources, const std::string& format,
                  std::FILE* out) {

@@ -75,6 +75,8 @@ class SourceCache {
 
 // "file:line:col: error[S0006]: message" + source line + caret + notes.
 std::string render_text(const std::vector<Diagnostic>& diags, const SourceCache& sources);
+// A JSON string literal (quotes included) for `s`; the one quoter of every JSON sigmatch prints.
+std::string json_str(std::string_view s);
 std::string render_json(const std::vector<Diagnostic>& diags);
 std::string render_sarif(const std::vector<Diagnostic>& diags);
 

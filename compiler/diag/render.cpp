@@ -11,22 +11,6 @@ std::string_view sev_text(Severity s) {
   return s == Severity::kError ? "error" : s == Severity::kWarning ? "warning" : "note";
 }
 
-std::string json_str(std::string_view s) {
-  std::string o = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\t': o += "\\t"; break;
-      case '\r': o += "\\r"; break;
-      default:
-        if (c < 0x20) o += fmt::format("\\u{:04x}", c);
-        else o += static_cast<char>(c);
-    }
-  }
-  return o + "\"";
-}
 
 std::string where(const SourceLoc& l) {
   if (l.file.empty()) return "";
@@ -48,6 +32,23 @@ void excerpt(std::string& out, const SourceLoc& l, const SourceCache& src) {
 }
 
 }  // namespace
+
+std::string json_str(std::string_view s) {
+  std::string o = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': o += "\\\""; break;
+      case '\\': o += "\\\\"; break;
+      case '\n': o += "\\n"; break;
+      case '\t': o += "\\t"; break;
+      case '\r': o += "\\r"; break;
+      default:
+        if (c < 0x20) o += fmt::format("\\u{:04x}", c);
+        else o += static_cast<char>(c);
+    }
+  }
+  return o + "\"";
+}
 
 std::string render_text(const std::vector<Diagnostic>& diags, const SourceCache& src) {
   std::string out;

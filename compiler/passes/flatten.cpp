@@ -31,15 +31,6 @@ ir::NodeId flat(ir::Module& m, ir::NodeId id, std::unordered_map<ir::NodeId, ir:
 
 }  // namespace
 
-bool flatten(ir::Module& m) {
-  std::unordered_map<ir::NodeId, ir::NodeId> memo;
-  bool changed = false;
-  for (ir::Rule& r : m.rules) {
-    ir::NodeId n = flat(m, r.root, memo);
-    changed |= n != r.root;
-    r.root = n;
-  }
-  return changed;
-}
+bool flatten(ir::Module& m) { return rewrite_roots(m, flat); }
 
 }  // namespace sigmatch::passes

@@ -49,15 +49,6 @@ ir::NodeId fold(ir::Module& m, ir::NodeId id, std::unordered_map<ir::NodeId, ir:
 
 }  // namespace
 
-bool fold_constants(ir::Module& m) {
-  std::unordered_map<ir::NodeId, ir::NodeId> memo;
-  bool changed = false;
-  for (ir::Rule& r : m.rules) {
-    ir::NodeId n = fold(m, r.root, memo);
-    changed |= n != r.root;
-    r.root = n;
-  }
-  return changed;
-}
+bool fold_constants(ir::Module& m) { return rewrite_roots(m, fold); }
 
 }  // namespace sigmatch::passes

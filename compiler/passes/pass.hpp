@@ -4,6 +4,7 @@
 #pragma once
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "compiler/ir/ir.hpp"
@@ -25,6 +26,20 @@ struct PassInfo {
   int level;
 };
 const std::vector<PassInfo>& all_passes();
+
+// Rewrites every rule root with `fn(module, node, memo)` (memoised per pass run, so shared
+// subtrees are rewritten once); returns whether any root changed. The passes' common loop.
+template <class Fn>
+bool rewrite_roots(ir::Module& m, Fn fn) {
+  std::unordered_map<ir::NodeId, ir::NodeId> memo;
+  bool changed = false;
+  for (ir::Rule& r : m.rules) {
+    ir::NodeId n = fn(m, r.root, memo);
+    changed |= n != r.root;
+    r.root = n;
+  }
+  return changed;
+}
 
 // Runs the pipeline; returns false (with *error) if the IR fails verification after a pass.
 bool optimize(ir::Module& m, const PassOptions& opts, std::string* error);

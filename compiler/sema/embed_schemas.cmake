@@ -2,7 +2,7 @@
 # Inputs: ROOT (rules/schema dir), OUT (generated .cpp).
 file(GLOB_RECURSE files RELATIVE ${ROOT} ${ROOT}/*.yml)
 list(SORT files)
-set(body "// Generated from rules/schema/*.yml; do not edit.\n#include <cstddef>\n#include <string_view>\nnamespace sigmatch::sema {\nstruct EmbeddedFile { const char* path; std::string_view text; };\nextern const EmbeddedFile kEmbeddedSchemas[];\nextern const std::size_t kEmbeddedSchemaCount;\nconst EmbeddedFile kEmbeddedSchemas[] = {\n")
+set(body "// Generated from rules/schema/*.yml; do not edit.\n#include \"compiler/sema/embedded.hpp\"\nnamespace sigmatch::sema {\nconst EmbeddedFile kEmbeddedSchemas[] = {\n")
 foreach(f ${files})
   file(READ ${ROOT}/${f} content)
   string(APPEND body "  {\"rules/schema/${f}\", R\"SCHEMA(${content})SCHEMA\"},\n")

@@ -3,18 +3,14 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "compiler/sema/embedded.hpp"
+
 #include <string_view>
 
 #include "runtime/vm/text.hpp"
 
 namespace sigmatch::sema {
 
-struct EmbeddedFile {
-  const char* path;
-  std::string_view text;
-};
-extern const EmbeddedFile kEmbeddedSchemas[];
-extern const std::size_t kEmbeddedSchemaCount;
 
 namespace {
 

@@ -5,6 +5,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "compiler/sema/embedded.hpp"
+
 #include <mutex>
 #include <string_view>
 
@@ -12,12 +14,6 @@
 
 namespace sigmatch::sema {
 
-struct EmbeddedFile {
-  const char* path;
-  std::string_view text;
-};
-extern const EmbeddedFile kEmbeddedSchemas[];
-extern const std::size_t kEmbeddedSchemaCount;
 
 std::optional<FieldType> parse_field_type(const std::string& s) {
   static const std::pair<const char*, FieldType> kNames[] = {
