@@ -23,7 +23,7 @@ if [ ! -f "$bld/build.ninja" ]; then
     -DCMAKE_C_FLAGS="$san" -DCMAKE_CXX_FLAGS="$san" >/dev/null || exit 2
 fi
 status=0
-targets=(fuzz_load_verify fuzz_condition fuzz_rule_yaml fuzz_jsonl fuzz_xml)
+targets=(fuzz_load_verify fuzz_condition fuzz_rule_yaml fuzz_jsonl fuzz_xml fuzz_roundtrip)
 # Build target by target: one stage failing to compile must not stop fuzzing the others.
 built=()
 for t in "${targets[@]}"; do
