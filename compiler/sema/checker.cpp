@@ -145,6 +145,9 @@ class RuleChecker {
   diag::SourceLoc cond_loc(const Scalar& cond, std::uint32_t offset, std::uint32_t len) const;
   void check_field(const std::string& field, const Scalar& key);
   void lint(RuleMeta& m);
+  // Warns when one selection map requires a field to equal two different literals, or to be
+  // both null and a value: such a selection can never match.
+  void check_contradictions(const std::vector<Expr>& items);
 
   const yaml::RuleDoc& doc_;
   const std::vector<Schema>& schemas_;
@@ -243,6 +246,7 @@ bool RuleChecker::definition(const Node& n, Expr* out, int depth) {
       else good = false;
     }
     if (!good) return false;
+    check_contradictions(kids);
     *out = join(ExprKind::kAnd, std::move(kids));
     return true;
   }
@@ -648,6 +652,24 @@ bool RuleChecker::value_test(const std::string& field, const Scalar& key, const 
                              "'" + *literal + "' can never match " + field + ", a hex number field (e.g. 0x0)");
       (void)d;
     }
+    if (sf->type == FieldType::kGuid && literal && !literal->empty()) {
+      // GUIDs are written with and without braces by different renderers (windows-events.md
+      // §1.1): match either spelling (case is folded anyway).
+      std::string bare = *literal;
+      if (bare.size() == 38 && bare.front() == '{' && bare.back() == '}') bare = bare.substr(1, 36);
+      if (bare.size() == 36 && bare[8] == '-' && bare[13] == '-' && bare[18] == '-' && bare[23] == '-') {
+        std::vector<Expr> both;
+        for (const std::string& spelling : {bare, "{" + bare + "}"}) {
+          Test s = t;
+          s.kind = TestKind::kGlob;
+          s.pattern.clear();
+          text::glob_append_literal(spelling, s.pattern);
+          both.push_back(make_test(std::move(s)));
+        }
+        *out = make(ExprKind::kOr, std::move(both));
+        return true;
+      }
+    }
     if (sf->type == FieldType::kCode && literal) {
       for (auto& [code, rendered] : schema_->codes) {
         if (text::fold_case(*literal) == text::fold_case(code) ||
@@ -802,6 +824,42 @@ bool RuleChecker::apply_filter(const yaml::RuleDoc& f, Expr* root) {
   if (!good) return false;
   *root = make(ExprKind::kAnd, {std::move(*root), std::move(fe)});
   return true;
+}
+
+void RuleChecker::check_contradictions(const std::vector<Expr>& items) {
+  struct Seen {
+    std::string value;  // folded literal, or "\x01null" for `F: null`
+    diag::SourceLoc loc;
+  };
+  std::map<std::string, Seen> seen;
+  // `F|all: [a, b]` is an AND of its values: look one level into AND items too.
+  std::vector<const Expr*> tests;
+  for (const Expr& e : items) {
+    if (e.kind == ExprKind::kAnd)
+      for (const Expr& c : e.children) tests.push_back(&c);
+    else
+      tests.push_back(&e);
+  }
+  for (const Expr* ep : tests) {
+    const Expr& e = *ep;
+    if (e.kind != ExprKind::kTest || e.test.field.empty()) continue;
+    const Test& t = e.test;
+    std::string value;
+    if (t.kind == TestKind::kIsNull) {
+      value = "\x01null";
+    } else if (t.kind == TestKind::kGlob && !t.cased) {
+      auto lit = text::glob_literal(t.pattern);
+      if (!lit) continue;
+      value = text::fold_case(*lit);
+    } else {
+      continue;
+    }
+    auto [it, fresh] = seen.emplace(t.field, Seen{value, t.loc});
+    if (fresh || it->second.value == value) continue;
+    auto& d = sink_.report(Code::S0011, t.loc,
+                           "this selection can never match: '" + t.field + "' cannot be two different values at once");
+    d.notes.push_back({it->second.loc, "the other value of '" + t.field + "' is here"});
+  }
 }
 
 void RuleChecker::lint(RuleMeta& m) {
