@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -256,10 +257,10 @@ int cmd_scan(const std::vector<std::string>& rule_paths, std::vector<std::string
         while (in) {
           in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
           std::size_t n = static_cast<std::size_t>(in.gcount());
-          for (std::size_t i = 0; i < n; ++i) {
-            if (buf[i] != '\n') continue;
+          for (const char* q = buf.data(); (q = static_cast<const char*>(std::memchr(q, '\n', buf.data() + n - q)));
+               ++q) {
             ++lines;
-            std::uint64_t next = pos + i + 1;
+            std::uint64_t next = pos + static_cast<std::uint64_t>(q - buf.data()) + 1;
             if (cuts.size() < static_cast<std::size_t>(jobs) && next >= size * cuts.size() / jobs) {
               cuts.push_back(next);
               first_line.push_back(lines);
