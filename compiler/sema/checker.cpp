@@ -95,6 +95,23 @@ Expr make(ExprKind k, std::vector<Expr> kids = {}) {
   e.children = std::move(kids);
   return e;
 }
+Expr make_test(Test t);
+
+// `t` as an exact (case-folded) match of any of `spellings`: the schema's equivalent forms of
+// one value (%% code and its text, GUID with and without braces).
+Expr any_spelling(const Test& t, const std::vector<std::string>& spellings) {
+  Expr e;
+  e.kind = ExprKind::kOr;
+  for (const std::string& spelling : spellings) {
+    Test s = t;
+    s.kind = TestKind::kGlob;
+    s.pattern.clear();
+    text::glob_append_literal(spelling, s.pattern);
+    e.children.push_back(make_test(std::move(s)));
+  }
+  return e;
+}
+
 Expr make_test(Test t) {
   Expr e;
   e.kind = ExprKind::kTest;
@@ -658,15 +675,7 @@ bool RuleChecker::value_test(const std::string& field, const Scalar& key, const 
       std::string bare = *literal;
       if (bare.size() == 38 && bare.front() == '{' && bare.back() == '}') bare = bare.substr(1, 36);
       if (bare.size() == 36 && bare[8] == '-' && bare[13] == '-' && bare[18] == '-' && bare[23] == '-') {
-        std::vector<Expr> both;
-        for (const std::string& spelling : {bare, "{" + bare + "}"}) {
-          Test s = t;
-          s.kind = TestKind::kGlob;
-          s.pattern.clear();
-          text::glob_append_literal(spelling, s.pattern);
-          both.push_back(make_test(std::move(s)));
-        }
-        *out = make(ExprKind::kOr, std::move(both));
+        *out = any_spelling(t, {bare, "{" + bare + "}"});
         return true;
       }
     }
@@ -674,15 +683,7 @@ bool RuleChecker::value_test(const std::string& field, const Scalar& key, const 
       for (auto& [code, rendered] : schema_->codes) {
         if (text::fold_case(*literal) == text::fold_case(code) ||
             text::fold_case(*literal) == text::fold_case(rendered)) {
-          std::vector<Expr> both;
-          for (const std::string& spelling : {code, rendered}) {
-            Test s = t;
-            s.kind = TestKind::kGlob;
-            s.pattern.clear();
-            text::glob_append_literal(spelling, s.pattern);
-            both.push_back(make_test(std::move(s)));
-          }
-          *out = make(ExprKind::kOr, std::move(both));
+          *out = any_spelling(t, {code, rendered});
           return true;
         }
       }

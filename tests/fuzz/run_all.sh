@@ -30,10 +30,10 @@ for t in "${targets[@]}"; do
   if cmake --build "$bld" --target "$t" >"$bld/$t.build.log" 2>&1; then built+=("$t")
   else echo "$t: BUILD FAILED (see $bld/$t.build.log)"; status=1; fi
 done
-mkdir -p "$bld/findings" "$bld/work"
+mkdir -p "$bld/findings" "$bld/runs"
 printf '%-18s %10s %10s %8s\n' target execs cpu_s findings
 for t in "${built[@]}"; do
-  work=$bld/work/$t findings=$bld/findings/$t
+  work=$bld/runs/$t findings=$bld/findings/$t
   rm -rf "$work"; mkdir -p "$work" "$findings"
   cp "$root/tests/fuzz/corpus/$t/"* "$work/" 2>/dev/null
   log=$bld/$t.log
