@@ -22,7 +22,6 @@ class Scratch {
   std::vector<std::uint8_t> memo_val_;
   std::vector<std::uint32_t> fold_gen_;
   std::vector<std::string> folded_;
-  std::string kw_folded_;  // folded keyword value (reused)
   std::uint32_t kw_values_gen_ = 0;         // kw_values_ holds this record's folded values
   std::vector<std::string> kw_values_;      // every value of the record, folded (reused)
   std::size_t kw_count_ = 0;

@@ -363,4 +363,13 @@ void collect_fields(const sema::Expr& e, std::vector<std::string>& out) {
   for (const sema::Expr& c : e.children) collect_fields(c, out);
 }
 
+SlotMap slot_map(const std::vector<sema::CheckedRule>& rules, std::vector<std::string>* fields) {
+  fields->clear();
+  for (const auto& r : rules) collect_fields(r.root, *fields);
+  std::sort(fields->begin(), fields->end());
+  SlotMap slots;
+  for (std::size_t i = 0; i < fields->size(); ++i) slots[(*fields)[i]] = i;
+  return slots;
+}
+
 }  // namespace sigmatch::reference

@@ -25,6 +25,8 @@ bool evaluate(const sema::CheckedRule& r, const Event& ev, const SlotMap& slots)
 // Appends every field name the expression reads (keyword tests excluded), each once, in order of
 // first appearance; names already in `out` are not added again.
 void collect_fields(const sema::Expr& e, std::vector<std::string>& out);
+// Every field the rules read, sorted (*fields: slot i's name), and the matching SlotMap.
+SlotMap slot_map(const std::vector<sema::CheckedRule>& rules, std::vector<std::string>* fields);
 
 // The building blocks, exposed so the unit test can pin them down one by one.
 // Glob match of the whole `value` against `pattern` ('*', '?', '\' escapes), over code points.

@@ -139,11 +139,7 @@ ThreeWay run_three_ways(const std::vector<std::string>& rule_files, const std::s
   tw.unoptimised = run_vm(c0.image, events_path, &tw.records, &tw.malformed);
 
   std::vector<std::string> fields;
-  for (auto& r : c1.rules) reference::collect_fields(r.root, fields);
-  std::sort(fields.begin(), fields.end());
-  fields.erase(std::unique(fields.begin(), fields.end()), fields.end());
-  std::unordered_map<std::string, std::size_t> slots;
-  for (std::size_t i = 0; i < fields.size(); ++i) slots[fields[i]] = i;
+  const reference::SlotMap slots = reference::slot_map(c1.rules, &fields);
   std::uint64_t malformed = 0;
   for_each_record(events_path, fields, true, &malformed, [&](std::uint64_t rec, const Event& ev) {
     for (auto& r : c1.rules)

@@ -139,11 +139,7 @@ RoundtripResult roundtrip_once(const Choice& next) {
   auto unopt = run_vm(c0.image, res.records);
 
   std::vector<std::string> fields;
-  for (auto& r : c1.rules) reference::collect_fields(r.root, fields);
-  std::sort(fields.begin(), fields.end());
-  fields.erase(std::unique(fields.begin(), fields.end()), fields.end());
-  std::unordered_map<std::string, std::size_t> slots;
-  for (std::size_t i = 0; i < fields.size(); ++i) slots[fields[i]] = i;
+  const reference::SlotMap slots = reference::slot_map(c1.rules, &fields);
   input::ReaderOptions ro;
   ro.collect_all_values = true;
   std::string err;
