@@ -1,9 +1,12 @@
 // rule_loader.cpp — yaml-cpp nodes -> RuleDoc (see rule_doc.hpp). Structural checks only;
 // exceptions from yaml-cpp are caught here and turned into Y0001 diagnostics.
 // Tested by tests/unit/yaml_test.cpp and tests/diagnostics/.
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <optional>
 #include <regex>
+#include <sstream>
 #include <set>
 
 #include "compiler/yaml/rule_doc.hpp"
@@ -249,6 +252,42 @@ YAML::Node without_action(const YAML::Node& n) {
   return out;
 }
 
+// yaml-cpp 0.7.0 (Debian 12's) loops forever in LoadAll, allocating a null document per turn,
+// when a document starts with a flow entry ',' outside any flow collection: the parser reports
+// the document without consuming the token (jbeder/yaml-cpp#1040, fixed upstream by #1319
+// after 0.8). Found by fuzz_rule_yaml (input ",vt"). Before LoadAll we run the event parser
+// alone and stop at the first document that starts where the previous one did; its mark is the
+// offending token. The extra pass is cheap next to building nodes (measured in the corpus test).
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  std::optional<YAML::Mark> stuck_;
+  bool first_ = true;
+  YAML::Mark last_;
+  void OnDocumentStart(const YAML::Mark& m) override {
+    if (!first_ && m.pos == last_.pos) stuck_ = m;
+    first_ = false;
+    last_ = m;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// The mark of a token yaml-cpp would loop on, if any (throws YAML::Exception on bad YAML).
+std::optional<YAML::Mark> find_stuck_document(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts h;
+  while (parser.HandleNextDocument(h))
+    if (h.stuck_) return h.stuck_;
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::vector<RuleDoc> load_rules(const std::string& file, const std::string& text, diag::DiagSink& sink) {
@@ -260,7 +299,15 @@ std::vector<RuleDoc> load_rules(const std::string& file, const std::string& text
   }
   std::vector<YAML::Node> roots;
   try {
-    roots = YAML::LoadAll(text);
+    if (auto m = find_stuck_document(text)) {
+      sink.report(Code::Y0001, diag::SourceLoc{file, static_cast<std::uint32_t>(m->line + 1),
+                                              static_cast<std::uint32_t>(m->column + 1), 1},
+                  "invalid YAML: ',' outside a flow collection ([...] or {...})");
+      // The documents before the bad one still load (a batch loses only what is broken).
+      roots = YAML::LoadAll(text.substr(0, static_cast<std::size_t>(m->pos)));
+    } else {
+      roots = YAML::LoadAll(text);
+    }
   } catch (const YAML::Exception& e) {
     Pos p{static_cast<std::uint32_t>(e.mark.line + 1), static_cast<std::uint32_t>(e.mark.column + 1)};
     if (e.mark.is_null()) p = {};

@@ -3,7 +3,8 @@
 # dir (build-fuzz: libraries instrumented with fuzzer-no-link + ASan + UBSan) and runs each
 # target for SECONDS on a copy of its seed corpus (tests/fuzz/corpus/<target>/, not modified).
 # Prints executions and findings per target; crash inputs are kept in build-fuzz/findings/.
-# Exit status: 0 when no target found anything, 1 otherwise.
+# Exit status: 0 when no target found anything, 1 otherwise. (time(1) writes a "Command exited
+# with non-zero status" line before the times when a target fails: hence tail -1.)
 set -uo pipefail
 secs=${1:-30}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -42,10 +43,14 @@ for t in "${built[@]}"; do
     "$(find "$bld" -name "$t" -type f -perm -u+x | head -1)" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$findings/" -print_final_stats=1 "$work" >"$log" 2>&1
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
-  cpu=$(awk '{printf "%.1f", $1 + $2}' "$bld/$t.time")
+  cpu=$(tail -1 "$bld/$t.time" | awk '{printf "%.1f", $1 + $2}')
   n=$(find "$findings" -type f | wc -l)
   [ "$n" -gt 0 ] && status=1
   printf '%-18s %10s %10s %8s\n' "$t" "${execs:-?}" "$cpu" "$n"
   [ "$n" -gt 0 ] && grep -m3 -E 'ERROR|SUMMARY|runtime error' "$log" | sed 's/^/    /'
+  # The inputs themselves, so a finding in a CI log can be reproduced without its artifacts.
+  for f in $(find "$findings" -type f -size -2k | head -3); do
+    echo "    input $(basename "$f") (base64): $(base64 -w0 "$f")"
+  done
 done
 exit $status
