@@ -30,6 +30,8 @@ namespace fs = std::filesystem;
 
 // --placeholders FILE, shared by every subcommand that compiles rules.
 std::map<std::string, std::vector<std::string>> g_placeholders;
+// Runtime optimisation switches (scan --no-dispatch / --no-prefilter), for benchmarks.
+LoadOptions g_load_options;
 
 constexpr int kExitOk = 0;
 constexpr int kExitRuleErrors = 1;
@@ -74,7 +76,7 @@ std::shared_ptr<const Program> load_rules(const std::vector<std::string>& paths,
   }
   std::shared_ptr<const Program> prog;
   if (!image_path.empty()) {
-    Status s = Program::load_file(image_path, &prog);
+    Status s = Program::load_file(image_path, &prog, g_load_options);
     if (!s.ok()) {
       std::fprintf(stderr, "sigmatch: %s: %s\n", image_path.c_str(), s.message().c_str());
       *io_error = true;
@@ -92,7 +94,7 @@ std::shared_ptr<const Program> load_rules(const std::vector<std::string>& paths,
   *rule_errors = sink.has_errors();
   for (auto& d : sink.all()) *io_error |= d.code == diag::Code::I0001;
   if (c.image.empty()) return nullptr;
-  Status s = Program::load(c.image, &prog);
+  Status s = Program::load(c.image, &prog, g_load_options);
   if (!s.ok()) {
     std::fprintf(stderr, "sigmatch: internal error: %s\n", s.message().c_str());
     *io_error = true;
@@ -466,6 +468,9 @@ int main(int argc, char** argv) {
   scan->add_option("-O,--opt-level", opt_level, "0 = no optimisation, 1 = default")->check(CLI::Range(0, 1));
   scan->add_option("--shapes", shapes, "shape mapping JSON (default: built in)");
   scan->add_option("-j,--jobs", jobs, "threads for JSONL files (output order is kept)")->check(CLI::Range(1, 256));
+  bool no_dispatch = false, no_prefilter = false;
+  scan->add_flag("--no-dispatch", no_dispatch, "benchmark switch: no Channel/EventID dispatch (same matches)");
+  scan->add_flag("--no-prefilter", no_prefilter, "benchmark switch: run every rule on every record (same matches)");
 
   auto* explain = app.add_subcommand("explain", "print the compiled forms of rules");
   explain->add_option("paths", paths, "rule files, directories or one .smc")->required();
@@ -495,6 +500,8 @@ int main(int argc, char** argv) {
   try {
     if (*check) return cmd_check(paths, format, werror, !no_lint);
     if (*compile) return cmd_compile(paths, out_path, opt_level, werror);
+    g_load_options.dispatch = !no_dispatch;
+    g_load_options.prefilter = !no_prefilter;
     if (*scan) return cmd_scan(rules, inputs, format, stats, strict, opt_level, shapes, jobs);
     if (*explain) return cmd_explain(paths, emit, opt_level);
     if (*test) return cmd_test(paths, opt_level);

@@ -25,12 +25,21 @@ struct RuleInfo {
   std::vector<std::string_view> tags;
 };
 
+// Runtime optimisations, each switchable so benchmarks can measure what it buys. Matches are
+// identical either way (tests/unit/vm_test.cpp checks it).
+struct LoadOptions {
+  bool prefilter = true;  // run only rules one of whose required literals occurs in the record
+  bool dispatch = true;   // select rules and fields by the record's Channel/EventID first
+};
+
 class Program {
  public:
   // Loads and verifies `bytes`. Any byte string yields either a Program or a Status naming the
   // offset or instruction at fault; never a crash.
-  static Status load(std::string_view bytes, std::shared_ptr<const Program>* out);
-  static Status load_file(const std::string& path, std::shared_ptr<const Program>* out);
+  static Status load(std::string_view bytes, std::shared_ptr<const Program>* out,
+                     const LoadOptions& options = {});
+  static Status load_file(const std::string& path, std::shared_ptr<const Program>* out,
+                          const LoadOptions& options = {});
 
   std::size_t field_count() const;
   std::string_view field_name(std::size_t slot) const;

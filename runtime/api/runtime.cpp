@@ -38,9 +38,10 @@ std::string Status::message() const {
 
 Program::~Program() = default;
 
-Status Program::load(std::string_view bytes, std::shared_ptr<const Program>* out) {
+Status Program::load(std::string_view bytes, std::shared_ptr<const Program>* out,
+                     const LoadOptions& options) {
   std::unique_ptr<vm::VerifiedProgram> vp;
-  Status s = load::verify(bytes, &vp);
+  Status s = load::verify(bytes, &vp, vm::PrepareOptions{options.prefilter, options.dispatch});
   if (!s.ok()) return s;
   std::shared_ptr<Program> p(new Program());
   p->impl_ = std::move(vp);
@@ -48,13 +49,14 @@ Status Program::load(std::string_view bytes, std::shared_ptr<const Program>* out
   return s;
 }
 
-Status Program::load_file(const std::string& path, std::shared_ptr<const Program>* out) {
+Status Program::load_file(const std::string& path, std::shared_ptr<const Program>* out,
+                          const LoadOptions& options) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status(StatusCode::kIoError, "cannot open " + path);
   std::ostringstream ss;
   ss << in.rdbuf();
   if (in.bad()) return Status(StatusCode::kIoError, "cannot read " + path);
-  return load(ss.str(), out);
+  return load(ss.str(), out, options);
 }
 
 std::size_t Program::field_count() const { return impl_->fields.size(); }

@@ -333,7 +333,8 @@ struct Verifier {
   }
 };
 
-Status verify(std::string_view bytes, std::unique_ptr<vm::VerifiedProgram>* out) {
+Status verify(std::string_view bytes, std::unique_ptr<vm::VerifiedProgram>* out,
+              const vm::PrepareOptions& options) {
   Verifier v;
   v.p->bytes.assign(bytes);
   v.img = v.p->bytes;
@@ -342,7 +343,7 @@ Status verify(std::string_view bytes, std::unique_ptr<vm::VerifiedProgram>* out)
                     &Verifier::meta, &Verifier::prefilter}) {
     if (Status s = (v.*step)(); !s.ok()) return s;
   }
-  vm::prepare(*v.p);  // derived runtime structures (literal index, rule blocks); cannot fail
+  vm::prepare(*v.p, options);  // derived runtime structures (literal index, rule blocks); cannot fail
   *out = std::move(v.p);
   return {};
 }

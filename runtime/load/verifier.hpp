@@ -7,6 +7,7 @@
 #include <memory>
 #include <string_view>
 
+#include "runtime/vm/prepare.hpp"
 #include "runtime/vm/program.hpp"
 #include "sigmatch/limits.hpp"
 #include "sigmatch/status.hpp"
@@ -16,6 +17,7 @@ namespace sigmatch::load {
 inline constexpr std::size_t kMaxImageBytes = limits::kMaxImageBytes;
 inline constexpr std::size_t kMaxRegexProgramBytes = limits::kMaxRegexProgramBytes;
 
-Status verify(std::string_view bytes, std::unique_ptr<vm::VerifiedProgram>* out);
+Status verify(std::string_view bytes, std::unique_ptr<vm::VerifiedProgram>* out,
+              const vm::PrepareOptions& options = {});
 
 }  // namespace sigmatch::load

@@ -1,7 +1,10 @@
 // prepare.cpp — see prepare.hpp.
 #include "runtime/vm/prepare.hpp"
 
+#include <algorithm>
+
 #include "runtime/bytecode/opcodes.hpp"
+#include "runtime/vm/dispatch.hpp"
 
 namespace sigmatch::vm {
 namespace {
@@ -52,7 +55,7 @@ bool find_blocks(VerifiedProgram& p) {
 
 }  // namespace
 
-void prepare(VerifiedProgram& p) {
+void prepare(VerifiedProgram& p, const PrepareOptions& options) {
   // One extra index (slot fields.size()) holds the keyword literals, scanned over every value.
   p.field_index.assign(p.fields.size() + 1, LiteralIndex{});
   p.pred_indexed.assign(p.preds.size(), 0);
@@ -71,12 +74,13 @@ void prepare(VerifiedProgram& p) {
   for (auto& idx : p.field_index)
     if (!idx.empty()) idx.build();
 
-  p.use_prefilter = p.has_prefilter && find_blocks(p);
+  p.use_prefilter = options.prefilter && p.has_prefilter && find_blocks(p);
   if (!p.use_prefilter) return;
   const std::size_t n = p.rules.size();
   p.always_run.assign((n + 63) / 64, 0);
   std::vector<std::vector<std::uint32_t>> by_pred(p.preds.size());
   std::vector<std::uint8_t> field_used(p.fields.size() + 1, 0);
+  std::vector<std::vector<std::uint32_t>> rule_fields(n);  // fields of r's prefilter set
   for (std::uint32_t r = 0; r < n; ++r) {
     const PrefilterSet& set = p.prefilter[r];
     bool usable = !set.always;
@@ -87,7 +91,9 @@ void prepare(VerifiedProgram& p) {
     }
     for (std::uint32_t pr : set.preds) {
       by_pred[pr].push_back(r);
-      field_used[is_keyword_pred(p.preds[pr].kind) ? p.fields.size() : p.preds[pr].field] = 1;
+      std::uint32_t f = is_keyword_pred(p.preds[pr].kind) ? static_cast<std::uint32_t>(p.fields.size()) : p.preds[pr].field;
+      field_used[f] = 1;
+      if (std::find(rule_fields[r].begin(), rule_fields[r].end(), f) == rule_fields[r].end()) rule_fields[r].push_back(f);
     }
   }
   p.pred_rules_begin.assign(p.preds.size() + 1, 0);
@@ -98,6 +104,8 @@ void prepare(VerifiedProgram& p) {
   p.pred_rules_begin[p.preds.size()] = static_cast<std::uint32_t>(p.pred_rules.size());
   for (std::uint32_t f = 0; f <= p.fields.size(); ++f)
     if (field_used[f]) p.prefilter_fields.push_back(f);
+  if (options.dispatch) build_dispatch(p, rule_fields);
+  p.use_dispatch = p.dispatch.enabled;
 }
 
 }  // namespace sigmatch::vm

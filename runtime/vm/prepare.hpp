@@ -8,5 +8,9 @@
 #include "runtime/vm/program.hpp"
 
 namespace sigmatch::vm {
-void prepare(VerifiedProgram& p);
+struct PrepareOptions {
+  bool prefilter = true;  // use the image's prefilter section (when the code is in rule blocks)
+  bool dispatch = true;   // build the Channel/EventID dispatch table (needs the prefilter)
+};
+void prepare(VerifiedProgram& p, const PrepareOptions& options = {});
 }

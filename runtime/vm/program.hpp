@@ -10,6 +10,7 @@
 #include <re2/re2.h>
 
 #include "runtime/bytecode/format.hpp"
+#include "runtime/vm/dispatch.hpp"
 #include "runtime/vm/literal_index.hpp"
 #include "runtime/vm/pred_kinds.hpp"
 #include "runtime/vm/text.hpp"
@@ -19,7 +20,8 @@ struct Verifier;
 }
 namespace sigmatch::vm {
 struct VerifiedProgram;
-void prepare(VerifiedProgram& p);
+struct PrepareOptions;
+void prepare(VerifiedProgram& p, const PrepareOptions& options);
 }
 
 namespace sigmatch::vm {
@@ -72,9 +74,11 @@ struct VerifiedProgram {
   std::vector<std::uint8_t> pred_indexed;     // per predicate: decided by its field's index
   std::vector<std::uint32_t> rule_begin, rule_end;  // per rule: code block [begin, end)
   bool use_prefilter = false;                 // blocks well-formed and prefilter present
+  bool use_dispatch = false;                  // use_prefilter and the dispatch table was built
   std::vector<std::uint64_t> always_run;      // bitset over rules
   std::vector<std::uint32_t> pred_rules_begin, pred_rules;  // CSR: predicate -> rules
   std::vector<std::uint32_t> prefilter_fields;               // indexed fields to scan first
+  Dispatch dispatch;                          // Channel/EventID -> group (dispatch.hpp)
 
   bool wants_all_values() const { return meta_flags & bytecode::kMetaWantsAllValues; }
 

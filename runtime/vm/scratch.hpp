@@ -29,6 +29,16 @@ class Scratch {
   std::vector<std::uint32_t> matched_;      // literal predicates found true this record
   std::vector<std::uint64_t> candidates_;   // rules to run this record (prefilter)
 
+  // Field f's value case-folded, computed at most once per record.
+  std::string_view folded(std::uint32_t f, std::string_view raw) {
+    if (fold_gen_[f] != gen_) {
+      folded_[f].clear();
+      text::fold_case_append(raw, folded_[f]);
+      fold_gen_[f] = gen_;
+    }
+    return folded_[f];
+  }
+
   void next_record() {
     if (++gen_ == 0) {  // wrapped: clear stamps once every 2^32 records
       std::fill(memo_gen_.begin(), memo_gen_.end(), 0);

@@ -129,11 +129,7 @@ void scan_field(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint
   }
   const FieldValue& fv = ev.get(f);
   if (fv.state != ValueState::kPresent) return;
-  s.fold_gen_[f] = s.gen_;
-  std::string& folded = s.folded_[f];
-  folded.clear();
-  text::fold_case_append(fv.text, folded);
-  p.field_index[f].scan(folded, hit);
+  p.field_index[f].scan(s.folded(f, fv.text), hit);
 }
 
 bool eval_pred(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t i) {
@@ -181,15 +177,21 @@ void run(const VerifiedProgram& p, Scratch& s, const Event& ev, std::vector<std:
     exec(p, s, ev, 0, static_cast<std::uint32_t>(p.code.size()), out);
     return;
   }
+  // Dispatch: the record's Channel/EventID group says which rules can match it at all and
+  // which indexed fields those rules need (dispatch.hpp). Without it: every rule, every field.
+  const DispatchGroup* g = p.use_dispatch ? &p.dispatch.group_for(p, s, ev) : nullptr;
   // Prefilter: scan the indexed fields once, then run only the rules that can still match —
   // those with no literal requirement plus those one of whose required literals was found.
-  for (std::uint32_t f : p.prefilter_fields) scan_field(p, s, ev, f);
-  std::copy(p.always_run.begin(), p.always_run.end(), s.candidates_.begin());
+  for (std::uint32_t f : g ? g->fields : p.prefilter_fields) scan_field(p, s, ev, f);
+  const auto& always = g ? g->always : p.always_run;
+  std::copy(always.begin(), always.end(), s.candidates_.begin());
   for (std::uint32_t pred : s.matched_)
     for (std::uint32_t k = p.pred_rules_begin[pred]; k < p.pred_rules_begin[pred + 1]; ++k) {
       std::uint32_t r = p.pred_rules[k];
       s.candidates_[r / 64] |= 1ull << (r % 64);
     }
+  if (g)
+    for (std::size_t w = 0; w < s.candidates_.size(); ++w) s.candidates_[w] &= g->rules[w];
   for (std::size_t w = 0; w < s.candidates_.size(); ++w) {
     for (std::uint64_t bits = s.candidates_[w]; bits != 0; bits &= bits - 1) {
       std::uint32_t r = static_cast<std::uint32_t>(w * 64 + __builtin_ctzll(bits));

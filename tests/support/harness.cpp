@@ -99,10 +99,10 @@ std::uint64_t for_each_record(const std::string& path, const std::vector<std::st
 }
 
 std::vector<Match> run_vm(const std::string& image, const std::string& events, std::uint64_t* records,
-                          std::uint64_t* malformed) {
+                          std::uint64_t* malformed, const LoadOptions& lo = {}) {
   std::vector<Match> out;
   std::shared_ptr<const Program> prog;
-  if (!Program::load(image, &prog).ok()) return out;
+  if (!Program::load(image, &prog, lo).ok()) return out;
   std::vector<std::string> fields;
   for (std::size_t i = 0; i < prog->field_count(); ++i) fields.emplace_back(prog->field_name(i));
   Matcher m(prog);
@@ -137,6 +137,9 @@ ThreeWay run_three_ways(const std::vector<std::string>& rule_files, const std::s
   if (!tw.compiled) return tw;
   tw.optimised = run_vm(c1.image, events_path, &tw.records, &tw.malformed);
   tw.unoptimised = run_vm(c0.image, events_path, &tw.records, &tw.malformed);
+  LoadOptions no_dispatch;
+  no_dispatch.dispatch = false;
+  tw.undispatched = run_vm(c1.image, events_path, &tw.records, &tw.malformed, no_dispatch);
 
   std::vector<std::string> fields;
   const reference::SlotMap slots = reference::slot_map(c1.rules, &fields);

@@ -83,6 +83,7 @@ TEST_CASE("differential: corpus rules x generated and real events, three ways") 
     CHECK(tw.malformed == 0);
     CHECK(sigmatch::testing::format_matches(tw.optimised) == sigmatch::testing::format_matches(tw.reference));
     CHECK(sigmatch::testing::format_matches(tw.unoptimised) == sigmatch::testing::format_matches(tw.reference));
+    CHECK(sigmatch::testing::format_matches(tw.undispatched) == sigmatch::testing::format_matches(tw.reference));
     MESSAGE(in << ": " << tw.records << " records, " << tw.reference.size() << " matches");
   }
 }

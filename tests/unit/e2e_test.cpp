@@ -28,6 +28,7 @@ void require_agreement(const ThreeWay& tw, const std::string& what) {
   CHECK(tw.malformed == 0);
   CHECK(sigmatch::testing::format_matches(tw.optimised) == sigmatch::testing::format_matches(tw.reference));
   CHECK(sigmatch::testing::format_matches(tw.unoptimised) == sigmatch::testing::format_matches(tw.reference));
+  CHECK(sigmatch::testing::format_matches(tw.undispatched) == sigmatch::testing::format_matches(tw.reference));
 }
 
 std::vector<std::string> pack_rules() { return sigmatch::testing::list_dir(kPack, ".yml"); }

@@ -1,0 +1,215 @@
+// dispatch.cpp — see dispatch.hpp. The dataflow, the group table and the lookup.
+#include "runtime/vm/dispatch.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "runtime/bytecode/opcodes.hpp"
+#include "runtime/vm/program.hpp"
+#include "runtime/vm/scratch.hpp"
+#include "sigmatch/event.hpp"
+
+namespace sigmatch::vm {
+namespace {
+
+// Caps that keep a hostile image (thousands of distinct EventID literals) from making the table
+// or the groups large; beyond them the program simply runs undispatched. The SigmaHQ Windows
+// corpus needs 38 x 300 cells and about 230 groups.
+constexpr std::size_t kMaxCells = 1u << 18;
+constexpr std::size_t kMaxGroups = 4096;
+
+// A set of value ids, or "any value".
+struct VSet {
+  bool any = true;
+  std::vector<std::uint32_t> ids;  // sorted, when !any
+
+  void meet_one(std::uint32_t id) {  // this ∩ {id}
+    if (any || std::binary_search(ids.begin(), ids.end(), id)) ids.assign(1, id);
+    else ids.clear();
+    any = false;
+  }
+  void remove(std::uint32_t id) {  // this \ {id}; "any minus one" stays "any" (sound)
+    if (!any) ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
+  }
+  void join(const VSet& o) {
+    if (any) return;
+    if (o.any) {
+      any = true;
+      ids.clear();
+      return;
+    }
+    std::vector<std::uint32_t> u;
+    std::set_union(ids.begin(), ids.end(), o.ids.begin(), o.ids.end(), std::back_inserter(u));
+    ids = std::move(u);
+  }
+};
+
+struct State {
+  bool reached = false;
+  VSet v[2];
+  void join(const State& o) {
+    if (!reached) {
+      *this = o;
+      return;
+    }
+    v[0].join(o.v[0]);
+    v[1].join(o.v[1]);
+  }
+};
+
+// What TEST p says about dispatch field k on its true / false edge.
+enum class Effect : std::uint8_t { kNone, kEq, kIsNull, kExists };
+
+struct PredEffect {
+  Effect effect = Effect::kNone;
+  int field = -1;
+  std::uint32_t id = 0;  // kEq: the value id
+};
+
+}  // namespace
+
+const DispatchGroup& Dispatch::group_for(const VerifiedProgram& p, Scratch& s, const Event& ev) const {
+  (void)p;
+  std::uint32_t id[2];
+  for (int k = 0; k < 2; ++k) {
+    const DispatchField& f = field[k];
+    if (f.slot == bytecode::kNoField) {
+      id[k] = 0;
+      continue;
+    }
+    const FieldValue& fv = ev.get(f.slot);
+    if (fv.state != ValueState::kPresent) {
+      id[k] = 0;
+      continue;
+    }
+    auto it = f.ids.find(s.folded(f.slot, fv.text));
+    id[k] = it == f.ids.end() ? f.other : it->second;
+  }
+  return groups[table[id[0] * (field[1].other + 1) + id[1]]];
+}
+
+void build_dispatch(VerifiedProgram& p, const std::vector<std::vector<std::uint32_t>>& rule_fields) {
+  Dispatch& d = p.dispatch;
+  d = Dispatch{};
+  static constexpr std::string_view kNames[2] = {"Channel", "EventID"};
+  bool any_field = false;
+  for (int k = 0; k < 2; ++k) {
+    auto it = std::find(p.fields.begin(), p.fields.end(), kNames[k]);
+    // A program without the field never tests it: one id (not present) covers every record.
+    d.field[k].slot = it == p.fields.end() ? bytecode::kNoField : static_cast<std::uint32_t>(it - p.fields.begin());
+    any_field |= it != p.fields.end();
+  }
+  if (!any_field) return;
+
+  // Value ids: the folded literals of the uncased eq tests on each dispatch field.
+  std::vector<PredEffect> eff(p.preds.size());
+  for (std::uint32_t i = 0; i < p.preds.size(); ++i) {
+    const Pred& pr = p.preds[i];
+    for (int k = 0; k < 2; ++k) {
+      if (pr.field != d.field[k].slot || d.field[k].slot == bytecode::kNoField) continue;
+      if (pr.kind == PredKind::kIsNull) eff[i] = {Effect::kIsNull, k, 0};
+      else if (pr.kind == PredKind::kExists) eff[i] = {Effect::kExists, k, 0};
+      else if (pr.kind == PredKind::kEq && !(pr.flags & bytecode::kPredCased)) {
+        auto [it, fresh] = d.field[k].ids.emplace(pr.str, static_cast<std::uint32_t>(d.field[k].ids.size() + 1));
+        eff[i] = {Effect::kEq, k, it->second};
+      }
+    }
+  }
+  for (auto& f : d.field) f.other = static_cast<std::uint32_t>(f.ids.size() + 1);
+  const std::size_t n0 = d.field[0].other + 1, n1 = d.field[1].other + 1;
+  if (n0 * n1 > kMaxCells) return;
+
+  // Forward dataflow over each rule block (jumps go forward: one pass in pc order).
+  const std::size_t nrules = p.rules.size(), words = (nrules + 63) / 64;
+  std::vector<VSet> result[2];
+  result[0].resize(nrules);
+  result[1].resize(nrules);
+  std::vector<State> st;
+  for (std::uint32_t r = 0; r < nrules; ++r) {
+    const std::uint32_t begin = p.rule_begin[r], end = p.rule_end[r];
+    st.assign(end - begin, State{});
+    st[0].reached = true;
+    State matched;
+    for (std::uint32_t pc = begin; pc < end; ++pc) {
+      State cur = st[pc - begin];
+      if (!cur.reached) continue;
+      const bytecode::Insn& in = p.code[pc];
+      auto flow = [&](std::uint32_t target, const State& s) {
+        if (target < end) st[target - begin].join(s);  // end: past MATCH, the rule failed
+      };
+      switch (static_cast<bytecode::Op>(in.op)) {
+        case bytecode::Op::kTest: {
+          const PredEffect& e = eff[in.a];
+          State t = cur, f = cur;
+          if (e.effect == Effect::kEq) {
+            t.v[e.field].meet_one(e.id);
+            f.v[e.field].remove(e.id);
+          } else if (e.effect == Effect::kIsNull) {
+            t.v[e.field].meet_one(0);
+            f.v[e.field].remove(0);
+          } else if (e.effect == Effect::kExists) {
+            f.v[e.field].meet_one(0);  // false: the field is missing (null still "exists")
+          }
+          flow(in.b, t);
+          flow(in.c, f);
+          break;
+        }
+        case bytecode::Op::kJump: flow(in.b, cur); break;
+        case bytecode::Op::kMatch: matched.join(cur); flow(pc + 1, cur); break;
+        default: break;  // HALT never occurs inside a block
+      }
+    }
+    if (matched.reached) {
+      result[0][r] = matched.v[0];
+      result[1][r] = matched.v[1];
+    } else {  // MATCH unreachable: the rule can never fire
+      result[0][r] = VSet{false, {}};
+      result[1][r] = VSet{false, {}};
+    }
+  }
+
+  // Per field and id: the rules whose set admits that id ("other" only admits "any").
+  auto admits = [&](int k, std::size_t n) {
+    std::vector<std::vector<std::uint64_t>> bits(n, std::vector<std::uint64_t>(words, 0));
+    for (std::uint32_t r = 0; r < nrules; ++r) {
+      const VSet& v = result[k][r];
+      if (v.any) {
+        for (auto& b : bits) b[r / 64] |= 1ull << (r % 64);
+      } else {
+        for (std::uint32_t id : v.ids) bits[id][r / 64] |= 1ull << (r % 64);
+      }
+    }
+    return bits;
+  };
+  const auto b0 = admits(0, n0), b1 = admits(1, n1);
+
+  std::map<std::vector<std::uint64_t>, std::uint32_t> seen;
+  std::vector<std::uint64_t> cell(words);
+  std::vector<std::uint8_t> field_mark(p.fields.size() + 1);
+  d.table.resize(n0 * n1);
+  for (std::size_t i = 0; i < n0; ++i)
+    for (std::size_t j = 0; j < n1; ++j) {
+      for (std::size_t w = 0; w < words; ++w) cell[w] = b0[i][w] & b1[j][w];
+      auto [it, fresh] = seen.emplace(cell, static_cast<std::uint32_t>(d.groups.size()));
+      d.table[i * n1 + j] = it->second;
+      if (!fresh) continue;
+      if (d.groups.size() == kMaxGroups) return;  // d.enabled stays false
+      DispatchGroup g;
+      g.rules = cell;
+      g.always.resize(words);
+      for (std::size_t w = 0; w < words; ++w) g.always[w] = cell[w] & p.always_run[w];
+      std::fill(field_mark.begin(), field_mark.end(), 0);
+      for (std::size_t w = 0; w < words; ++w)
+        for (std::uint64_t bits = cell[w] & ~p.always_run[w]; bits != 0; bits &= bits - 1) {
+          std::uint32_t r = static_cast<std::uint32_t>(w * 64 + __builtin_ctzll(bits));
+          for (std::uint32_t f : rule_fields[r]) field_mark[f] = 1;
+        }
+      // Same order as p.prefilter_fields (ascending), so scans happen in one fixed order.
+      for (std::uint32_t f : p.prefilter_fields)
+        if (field_mark[f]) g.fields.push_back(f);
+      d.groups.push_back(std::move(g));
+    }
+  d.enabled = true;
+}
+
+}  // namespace sigmatch::vm
