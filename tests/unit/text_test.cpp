@@ -228,3 +228,22 @@ TEST_CASE("parse_hex") {
   CHECK_FALSE(parse_hex("0x-1").has_value());
   CHECK_FALSE(parse_hex("1234").has_value());  // decimal is not hex_eq's business
 }
+
+TEST_CASE("fold_case: the 8-byte ASCII fast path agrees with byte-wise folding at every length") {
+  // Bytes around the A-Z boundaries ('@' 'A' 'Z' '[' '`' 'a' 'z' '{'), DEL, and a UTF-8 letter
+  // placed at every offset so the fast path hands over to the slow one at each position.
+  const std::string alphabet = "@AZ[`az{\x7f" "0~ M";
+  for (std::size_t len = 0; len <= 24; ++len)
+    for (std::size_t start = 0; start < alphabet.size(); ++start) {
+      std::string in;
+      for (std::size_t i = 0; i < len; ++i) in.push_back(alphabet[(start + i * 7) % alphabet.size()]);
+      std::string expect;
+      for (char c : in) expect.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
+      CHECK(sigmatch::text::fold_case(in) == expect);
+      for (std::size_t at = 0; at <= len; ++at) {
+        std::string u = in.substr(0, at) + "\xC3\x84" + in.substr(at);  // U+00C4 folds to U+00E4
+        std::string ue = expect.substr(0, at) + "\xC3\xA4" + expect.substr(at);
+        CHECK(sigmatch::text::fold_case(u) == ue);
+      }
+    }
+}
