@@ -24,19 +24,11 @@ class LiteralIndex {
   void scan(std::string_view value, Fn&& on_match) const {
     std::uint32_t s = 0;
     const std::size_t n = value.size();
+    const unsigned char* v = reinterpret_cast<const unsigned char*>(value.data());
     for (std::size_t i = 0; i < n; ++i) {
-      unsigned char c = static_cast<unsigned char>(value[i]);
-      s = step(s, c);
-      for (std::uint32_t o = nodes_[s].out ? s : nodes_[s].dict; o != 0; o = nodes_[o].dict) {
-        for (std::uint32_t k = nodes_[o].out_begin; k < nodes_[o].out_end; ++k) {
-          const Pattern& p = patterns_[outputs_[k]];
-          std::size_t start = i + 1 - p.length;
-          bool ok = p.mode == Mode::kContains || (p.mode == Mode::kPrefix && start == 0) ||
-                    (p.mode == Mode::kSuffix && i + 1 == n) ||
-                    (p.mode == Mode::kEq && start == 0 && i + 1 == n);
-          if (ok) on_match(p.pred);
-        }
-      }
+      std::uint32_t t = s < dense_states_ ? dense_[s * classes_ + class_of_[v[i]]] : sparse_step(s, v[i]);
+      s = t & kStateMask;
+      if (t & kReports) report(s, i, n, on_match);
     }
     // The empty literal matches at position 0 (eq "" only for an empty value).
     for (std::uint32_t k : empty_patterns_) {
@@ -62,21 +54,43 @@ class LiteralIndex {
     unsigned char c;
     std::uint32_t to;
   };
+  // A transition is the target state, with kReports set when that state (or a state on its
+  // failure chain) ends a literal: the scan loop touches nothing else on most bytes.
+  static constexpr std::uint32_t kReports = 0x80000000u, kStateMask = 0x7FFFFFFFu;
 
+  template <class Fn>
+  void report(std::uint32_t s, std::size_t i, std::size_t n, Fn& on_match) const {
+    for (std::uint32_t o = nodes_[s].out ? s : nodes_[s].dict; o != 0; o = nodes_[o].dict) {
+      for (std::uint32_t k = nodes_[o].out_begin; k < nodes_[o].out_end; ++k) {
+        const Pattern& p = patterns_[outputs_[k]];
+        std::size_t start = i + 1 - p.length;
+        bool ok = p.mode == Mode::kContains || (p.mode == Mode::kPrefix && start == 0) ||
+                  (p.mode == Mode::kSuffix && i + 1 == n) ||
+                  (p.mode == Mode::kEq && start == 0 && i + 1 == n);
+        if (ok) on_match(p.pred);
+      }
+    }
+  }
   std::uint32_t child(std::uint32_t s, unsigned char c) const {
-    if (s == 0) return root_[c];
     for (std::uint32_t e = nodes_[s].edge_begin; e < nodes_[s].edge_end; ++e)
       if (edges_[e].c == c) return edges_[e].to;
-    return 0xFFFFFFFFu;
+    return kNone;
   }
-  std::uint32_t step(std::uint32_t s, unsigned char c) const {
-    if (!dense_.empty()) return dense_[(static_cast<std::size_t>(s) << 8) | c];
+  std::uint32_t with_flag(std::uint32_t t) const {
+    return t | ((nodes_[t].out || nodes_[t].dict != 0) ? kReports : 0);
+  }
+  // Deep states (past the dense budget) walk sparse edges and failure links until a state with
+  // a dense row, or a child, is found. States are numbered in BFS order, so failure links only
+  // lead to lower numbers and the root (state 0) always has a row.
+  std::uint32_t sparse_step(std::uint32_t s, unsigned char c) const {
     for (;;) {
+      if (s < dense_states_) return dense_[s * classes_ + class_of_[c]];
       std::uint32_t t = child(s, c);
-      if (t != 0xFFFFFFFFu) return t;
+      if (t != kNone) return with_flag(t);
       s = nodes_[s].fail;
     }
   }
+  static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
 
   std::vector<Pattern> patterns_;
   std::vector<std::string_view> literals_;  // build input (views into the image)
@@ -84,11 +98,15 @@ class LiteralIndex {
   std::vector<Node> nodes_;
   std::vector<Edge> edges_;
   std::vector<std::uint32_t> outputs_;
-  std::uint32_t root_[256] = {};
-  // Full DFA transition table (state * 256 + byte) when the automaton is small enough: one
-  // load per input byte instead of walking failure links.
+  // Dense DFA rows for the first dense_states_ states (the shallow ones, where a scan spends
+  // nearly all its time), over byte classes: every byte that occurs in no literal shares class
+  // 0 (it always leads back to the root), the others get one class each. CommandLine's 11,000
+  // SigmaHQ literals use ~70 distinct bytes, so a row is ~280 bytes instead of 1 KiB.
   std::vector<std::uint32_t> dense_;
-  static constexpr std::size_t kMaxDenseStates = 8192;
+  std::uint32_t dense_states_ = 0;
+  std::uint32_t classes_ = 1;
+  std::uint16_t class_of_[256] = {};
+  static constexpr std::size_t kMaxDenseCells = 1u << 20;  // 4 MiB of rows per index at most
 };
 
 }  // namespace sigmatch::vm

@@ -7,10 +7,13 @@
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <random>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "compiler/pipeline.hpp"
+#include "runtime/vm/literal_index.hpp"
 #include "runtime/vm/program.hpp"
 #include "runtime/vm/text.hpp"
 #include "sigmatch/runtime.hpp"
@@ -167,5 +170,46 @@ TEST_CASE("%% codes and their message texts are the same value") {
     CHECK_FALSE(matches(p, {{"EventID", "5059"}, {"KeyType", "%%2499"}}));
     CHECK_FALSE(matches(p, {{"EventID", "5059"}, {"KeyType", "Machine key."}}));
     CHECK_FALSE(matches(p, {{"EventID", "4692"}, {"KeyType", "%%2500"}}));
+  }
+}
+
+// LiteralIndex against a naive search, with enough literals that the automaton outgrows its dense
+// rows (64 byte classes -> 16,384 dense states; 6,000 literals of 4-14 bytes make ~50,000 states),
+// so the scan crosses between dense rows and sparse edges/failure links in both directions.
+TEST_CASE("LiteralIndex: dense and sparse states agree with a naive search in every mode") {
+  using sigmatch::vm::LiteralIndex;
+  std::mt19937 rng(7);
+  const std::string alphabet = "abcdefghijklmnopqrstuvwxyz0123456789\\/.:-_ =\"'%$#@!&*()[]{}<>,;|~";
+  auto random_text = [&](std::size_t lo, std::size_t hi) {
+    std::string s(lo + rng() % (hi - lo + 1), ' ');
+    for (char& c : s) c = alphabet[rng() % 8 == 0 ? rng() % alphabet.size() : rng() % 6];  // skewed: long shared runs
+    return s;
+  };
+  for (std::size_t count : {40u, 6000u}) {
+    LiteralIndex idx;
+    std::vector<std::pair<std::string, LiteralIndex::Mode>> lits;
+    for (std::uint32_t i = 0; i < count; ++i) {
+      lits.emplace_back(random_text(1, 14), static_cast<LiteralIndex::Mode>(rng() % 4));
+      if (i % 997 == 0) lits.back().first.clear();  // the empty literal, too
+    }
+    for (std::uint32_t i = 0; i < lits.size(); ++i) idx.add(lits[i].first, lits[i].second, i);
+    idx.build();
+    for (int t = 0; t < 400; ++t) {
+      std::string v = random_text(0, 60);
+      std::set<std::uint32_t> got, want;
+      idx.scan(v, [&](std::uint32_t p) { got.insert(p); });
+      for (std::uint32_t i = 0; i < lits.size(); ++i) {
+        const std::string& l = lits[i].first;
+        bool ok = false;
+        switch (lits[i].second) {
+          case LiteralIndex::Mode::kEq: ok = v == l; break;
+          case LiteralIndex::Mode::kPrefix: ok = v.compare(0, l.size(), l) == 0; break;
+          case LiteralIndex::Mode::kSuffix: ok = v.size() >= l.size() && v.compare(v.size() - l.size(), l.size(), l) == 0; break;
+          case LiteralIndex::Mode::kContains: ok = v.find(l) != std::string::npos; break;
+        }
+        if (ok) want.insert(i);
+      }
+      REQUIRE_MESSAGE(got == want, "count=" << count << " value=" << v);
+    }
   }
 }
