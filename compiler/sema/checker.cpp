@@ -341,6 +341,7 @@ bool RuleChecker::item(const Scalar& key, const Node& value, Expr* out) {
   std::uint32_t offset = field.size() + 1;
   std::vector<std::string> names;
   for (auto& m : kMods) names.push_back(m.name);
+  diag::SourceLoc all_loc;
   for (std::size_t i = 1; i < parts.size(); ++i) {
     const std::string& name = parts[i];
     auto it = std::find(names.begin(), names.end(), name);
@@ -390,6 +391,7 @@ bool RuleChecker::item(const Scalar& key, const Node& value, Expr* out) {
       error(Code::S0002, l, "'cased' does not apply to regular expressions (they are case-sensitive unless 'i')");
       return false;
     }
+    if (m == Mod::kAll) all_loc = l;
     mods.push_back(m);
   }
   auto has = [&](Mod m) { return std::find(mods.begin(), mods.end(), m) != mods.end(); };
@@ -412,6 +414,11 @@ bool RuleChecker::item(const Scalar& key, const Node& value, Expr* out) {
     return false;
   }
 
+  // sigma-semantics §8 item 6: the spec forbids 'all' with a single value, pySigma accepts it
+  // and SigmaHQ's validator rejects it. Warn, and compile it as the value itself.
+  if (all && values.size() == 1)
+    sink_.report(Code::S0002, diag::Severity::kWarning, all_loc,
+                 "'all' with a single value has no effect: it needs a list of values");
   if (field.empty()) {
     for (Mod m : {Mod::kRe, Mod::kExists, Mod::kCidr, Mod::kGt, Mod::kGte, Mod::kLt, Mod::kLte,
                   Mod::kFieldref, Mod::kNeq}) {
