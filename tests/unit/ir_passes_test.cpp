@@ -7,6 +7,7 @@
 #include "compiler/ir/ir.hpp"
 #include "compiler/passes/pass.hpp"
 #include "compiler/pipeline.hpp"
+#include "runtime/bytecode/format.hpp"
 
 using namespace sigmatch;
 
@@ -96,4 +97,45 @@ detection:
   CHECK(ir.find("contains D \"mid\"") != std::string::npos);
   CHECK(ir.find("glob E \"a*b?c\"") != std::string::npos);
   CHECK(ir.find("contains F \"x*y\"") != std::string::npos);  // escaped star is a literal
+}
+
+TEST_CASE("literal-guards: regexes and globs get the literal every match contains") {
+  auto guarded = [](vm::PredKind kind, const char* field, const char* operand, std::uint32_t regex_flags = 0,
+                    std::uint8_t flags = 0) {
+    ir::Module m;
+    ir::Pred p;
+    p.field = field;
+    p.kind = kind;
+    p.operand = operand;
+    p.regex_flags = regex_flags;
+    p.flags = flags;
+    m.rules.push_back(ir::Rule{});
+    m.rules.back().meta.id = "r";
+    m.rules.back().root = m.node(ir::Node{ir::NodeKind::kPred, m.pred(p), {}});
+    std::string err;
+    passes::PassOptions opts;
+    REQUIRE(passes::optimize(m, opts, &err));
+    return rule_text(m) + ir::print(m).substr(0, ir::print(m).find("rule "));
+  };
+  // A case-sensitive regex: guarded by its RE2 atom, lower-cased (the index scans folded text).
+  std::string s = guarded(vm::PredKind::kRegex, "CommandLine", "Shutdown\\s+/r");
+  CHECK(s.find("(and p1 p0)") != std::string::npos);
+  CHECK(s.find("contains CommandLine \"shutdown\"") != std::string::npos);
+  // Alternation: one atom per branch, OR-ed.
+  s = guarded(vm::PredKind::kRegex, "CommandLine", "(?:ipconfig|whoami)\\s");
+  CHECK(s.find("contains CommandLine \"ipconfig") != std::string::npos);  // RE2 expands \\s: one atom per space
+  CHECK(s.find("contains CommandLine \"whoami") != std::string::npos);
+  CHECK(s.find("(or ") != std::string::npos);
+  // No guard where folding differs from RE2's case-insensitive matching, or nothing is required.
+  CHECK(guarded(vm::PredKind::kRegex, "F", "shutdown", bytecode::kRegexCaseInsensitive).find("contains") == std::string::npos);
+  CHECK(guarded(vm::PredKind::kRegex, "F", "(?i)shutdown").find("contains") == std::string::npos);
+  CHECK(guarded(vm::PredKind::kRegex, "F", "a|bcdef").find("contains") == std::string::npos);  // 'a' is too short
+  CHECK(guarded(vm::PredKind::kRegex, "F", ".*").find("contains") == std::string::npos);
+  // Globs: the longest literal run, escapes resolved; keyword globs get a keyword guard.
+  s = guarded(vm::PredKind::kGlob, "F", "*ab*c\\*def?g*");
+  CHECK(s.find("contains F \"c*def\"") != std::string::npos);
+  s = guarded(vm::PredKind::kKwGlob, "", "*mimi*katz*");
+  CHECK(s.find("kw_contains * \"mimi\"") != std::string::npos);
+  CHECK(guarded(vm::PredKind::kGlob, "F", "*ab*cd*").find("contains") == std::string::npos);  // runs < 3
+  CHECK(guarded(vm::PredKind::kGlob, "F", "*abcdef*", 0, bytecode::kPredCased).find("contains") == std::string::npos);
 }
