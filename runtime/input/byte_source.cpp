@@ -1,7 +1,8 @@
 // byte_source.cpp — ByteSource: chunked reading of a file, stdin or an in-memory buffer into a
 // padded, growable window, and line splitting for JSONL (over-long lines are skipped by
 // scanning, never stored). The buffer only grows when a single record needs it, so the steady
-// state allocates nothing. Tested by tests/unit/input_test.cpp (over-long lines, files).
+// state allocates nothing. Tested by tests/unit/input_test.cpp (over-long lines, files, ranges)
+// and tests/cli/big_record_test.sh (a 100 MiB line at the real limit, scan -j, stdin).
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
@@ -136,9 +137,14 @@ ByteSource::Line ByteSource::next_line(std::string_view* line, std::size_t max_l
     }
     if (avail > max_len) {
       // Over-long line: drop what we have and scan chunk by chunk to its newline.
+      // The reads honour remaining_ like more() does: in range mode (scan -j) reading past
+      // the range end handed the next chunk's lines to this reader too, so every good record
+      // after a too-large line was evaluated and printed twice (tests/cli/big_record_test.sh).
       for (;;) {
         pos_ = end_ = 0;
-        std::size_t n = std::fread(buf_.data(), 1, cap_, file_);
+        std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(cap_, remaining_));
+        std::size_t n = want ? std::fread(buf_.data(), 1, want, file_) : 0;
+        remaining_ -= n;
         if (n == 0) {
           if (std::ferror(file_)) io_error_ = std::strerror(errno);
           eof_ = true;

@@ -2,8 +2,10 @@
 // place so values are views into the input window) and the XML reader, which cuts the input
 // into <Event>...</Event> segments itself (one per line, or many inside <Events>, any
 // whitespace) so one malformed event is reported with its number and the rest still read.
-// Record number = 1-based index of the <Event>. Tested by tests/unit/input_test.cpp.
+// Record number = 1-based index of the <Event>. An event must be UTF-8 without NUL bytes.
+// Tested by tests/unit/input_test.cpp and tests/cli/big_record_test.sh (a 100 MiB event).
 #include <pugixml.hpp>
+#include <simdjson.h>
 
 #include <cstring>
 
@@ -216,6 +218,11 @@ class XmlReader final : public Reader {
       }
       char* text = src_.data();
       src_.consume(end);
+      // pugixml neither validates UTF-8 (a bad byte became part of a value that was then
+      // matched) nor reads past a NUL (reported as a confusing tag mismatch). Check both
+      // here, as the JSONL reader does, so these records are reported for what they are.
+      if (std::memchr(text, '\0', end)) return fail_counted(err, ev, "invalid XML: NUL byte in record");
+      if (!simdjson::validate_utf8(text, end)) return fail_counted(err, ev, "invalid XML: the input is not valid UTF-8");
       if (!mapper_.map(text, end, ev, &message_)) return fail_counted(err, ev, message_);
       return Next::kRecord;
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cli_test.sh — end-to-end tests of the `sigmatch` CLI contract (DESIGN.md "CLI contract"):
 # exit codes, diagnostics format, JSON/SARIF output, compile/scan equivalence, input shapes,
-# malformed records, stdin, corrupted images, explain and test. Checks compiler/cli/main.cpp.
+# malformed records (every hostile-input kind, JSONL and XML), stdin, corrupted images, explain
+# and test. Checks compiler/cli/main.cpp and runtime/input/ (big records: big_record_test.sh).
 # Registered as ctest cli_test. usage: cli_test.sh PATH/TO/sigmatch SOURCE_DIR
 set -u
 cli=$1 src=$2
@@ -103,6 +104,66 @@ got=$(pairs < "$tmp/out" | tr '\n' ';')
 want="1 d06a100f-db58-4fab-8f53-fcab356648b1;3 3eb9ba34-5f75-47fe-a55b-981659118f22;3 d06a100f-db58-4fab-8f53-fcab356648b1;"
 if [ "$got" = "$want" ]; then ok "good records around a malformed one still match"; else bad "good records around a malformed one still match: $got"; fi
 expect_rc "scan --strict with a malformed record exits 1" 1 "$cli" scan --strict --rules "$tmp/x.smc" "$tmp/mixed.jsonl"
+
+# hostile records (issue "Hostile input"): each malformed kind is reported as file:record and
+# counted, every good record around them still matches; --strict exits 1. Huge records at the
+# real 64 MiB limit: tests/cli/big_record_test.sh.
+python3 - "$security/tests" "$events/sample.xml" "$tmp" <<'PY'
+import os, sys
+pos, xml, out = sys.argv[1:4]
+good = [l.rstrip("\n") for l in open(os.path.join(pos, "win_security_cng_key_import.positive.jsonl"), encoding="utf-8")]
+g = good[0].encode()
+lines = [
+    g,                                                    # 1 good
+    g[: len(g) // 2],                                     # 2 truncated JSON
+    b'[1, 2, 3]',                                         # 3 not an object
+    g[:-1] + b', "Bad": "\xff\xfe"}',                     # 4 invalid UTF-8
+    g[:-1] + b', "Nul": "a\x00b"}',                       # 5 NUL byte
+    g[:-1] + b', "EventID": 1}',                          # 6 duplicate key: first wins, good
+    g[:-1] + b', "Deep": ' + b"[" * 70 + b"]" * 70 + b"}",  # 7 nesting deeper than 64
+    g[:-1] + b', "Big": 1e400, "Huge": -123456789012345678901234567890}',  # 8 out of range: good
+    g[:-1] + b', "Num": 01}',                             # 9 invalid number
+    good[1].encode(),                                     # 10 good
+]
+open(os.path.join(out, "hostile.jsonl"), "wb").write(b"\n".join(lines) + b"\n")
+ev = [l.rstrip("\n").encode() for l in open(xml, encoding="utf-8")]
+e4, e5, e6, e7 = ev[3], ev[4], ev[5], ev[6]  # each matches the pack
+events = [
+    e4,                                                   # 1 good
+    e5.replace(b"</Computer>", b"\xff</Computer>"),       # 2 invalid UTF-8
+    e5.replace(b"</Computer>", b"\x00</Computer>"),       # 3 NUL byte
+    e5.replace(b"</EventData>", b"</EventData><UserData>" + b"<a>" * 70 + b"</a>" * 70 + b"</UserData>"),  # 4 too deep
+    e5.replace(b"</EventData>", b""),                     # 5 unclosed element
+    e6,                                                   # 6 good
+    e7.replace(b"<EventData>", b"<EventData>" + e7[e7.index(b"<Data "):e7.index(b"</Data>") + 7]),  # 7 duplicate Data: good
+    e4,                                                   # 8 good
+]
+open(os.path.join(out, "hostile.xml"), "wb").write(b"<Events>\n" + b"\n".join(events) + b"\n</Events>\n")
+PY
+expect_rc "scan of hostile.jsonl exits 0" 0 "$cli" scan --rules "$tmp/x.smc" "$tmp/hostile.jsonl"
+got=$(grep -o '^[^ ]*: malformed record' "$tmp/err" | sed "s|^$tmp/||" | tr '\n' ';')
+want="hostile.jsonl:2: malformed record;hostile.jsonl:3: malformed record;hostile.jsonl:4: malformed record;hostile.jsonl:5: malformed record;hostile.jsonl:7: malformed record;hostile.jsonl:9: malformed record;"
+if [ "$got" = "$want" ]; then ok "hostile.jsonl: each malformed kind reported as file:record"; else bad "hostile.jsonl: each malformed kind reported as file:record: $got"; sed 's/^/  | /' "$tmp/err"; fi
+grep -q "not valid UTF-8" "$tmp/err" && grep -q "NUL byte" "$tmp/err" && grep -q "not a JSON object" "$tmp/err" && grep -q "nesting deeper than 64" "$tmp/err" \
+  && ok "hostile.jsonl: messages name the problem" || bad "hostile.jsonl: messages name the problem"
+grep -Eq '^10 records read, 4 evaluated, 6 malformed, [0-9]+ matches$' "$tmp/err" && ok "hostile.jsonl: summary counts 6 malformed" || bad "hostile.jsonl: summary counts 6 malformed"
+got=$(sed "s|^$tmp/hostile.jsonl:||" "$tmp/out" | cut -d: -f1 | sort -un | tr '\n' ' ')
+[ "$got" = "1 6 8 10 " ] && ok "hostile.jsonl: good records 1, 6, 8, 10 all match" || bad "hostile.jsonl: good records 1, 6, 8, 10 all match: $got"
+expect_rc "scan --strict of hostile.jsonl exits 1" 1 "$cli" scan --strict --rules "$tmp/x.smc" "$tmp/hostile.jsonl"
+"$cli" scan -j 3 --rules "$tmp/x.smc" "$tmp/hostile.jsonl" > "$tmp/j3.out" 2> "$tmp/j3.err"
+"$cli" scan --rules "$tmp/x.smc" "$tmp/hostile.jsonl" > "$tmp/j1.out" 2> "$tmp/j1.err"
+cmp -s "$tmp/j1.out" "$tmp/j3.out" && cmp -s "$tmp/j1.err" "$tmp/j3.err" && ok "hostile.jsonl: scan -j 3 prints the same" || bad "hostile.jsonl: scan -j 3 prints the same"
+
+expect_rc "scan of hostile.xml exits 0" 0 "$cli" scan --rules "$tmp/x.smc" "$tmp/hostile.xml"
+got=$(grep -o '^[^ ]*: malformed record' "$tmp/err" | sed "s|^$tmp/||" | tr '\n' ';')
+want="hostile.xml:2: malformed record;hostile.xml:3: malformed record;hostile.xml:4: malformed record;hostile.xml:5: malformed record;"
+if [ "$got" = "$want" ]; then ok "hostile.xml: each malformed kind reported as file:record"; else bad "hostile.xml: each malformed kind reported as file:record: $got"; sed 's/^/  | /' "$tmp/err"; fi
+grep -q "not valid UTF-8" "$tmp/err" && grep -q "NUL byte" "$tmp/err" && grep -q "nesting deeper than 64" "$tmp/err" \
+  && ok "hostile.xml: messages name the problem" || bad "hostile.xml: messages name the problem"
+grep -Eq '^8 records read, 4 evaluated, 4 malformed, [0-9]+ matches$' "$tmp/err" && ok "hostile.xml: summary counts 4 malformed" || bad "hostile.xml: summary counts 4 malformed"
+got=$(sed "s|^$tmp/hostile.xml:||" "$tmp/out" | cut -d: -f1 | sort -un | tr '\n' ' ')
+[ "$got" = "1 6 7 8 " ] && ok "hostile.xml: good events 1, 6, 7, 8 all match" || bad "hostile.xml: good events 1, 6, 7, 8 all match: $got"
+expect_rc "scan --strict of hostile.xml exits 1" 1 "$cli" scan --strict --rules "$tmp/x.smc" "$tmp/hostile.xml"
 
 # stdin
 "$cli" scan --rules "$tmp/x.smc" --format jsonl - < "$flat" > "$tmp/stdin.out" 2> "$tmp/err"

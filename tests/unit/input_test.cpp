@@ -1,6 +1,7 @@
 // input_test.cpp — tests of library sigmatch_input (runtime/input/): the shape table, JSONL /
 // Event XML / EVTX readers, format detection, error reporting with record numbers, and the
 // real sample events in ../shared/data/events when present (skipped with a message if not).
+// Hostile records at the real limits through the CLI: tests/cli/big_record_test.sh.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -230,6 +231,107 @@ TEST_CASE("malformed lines are reported with their line number and reading conti
   }
 }
 
+// Hostile-input kinds of the "Hostile input" issue at the default limits (kMaxRecordDepth
+// 64): each bad record is reported with its line number and the good lines around it are read.
+TEST_CASE("hostile JSONL: invalid UTF-8, control bytes, deep nesting, number text, duplicates") {
+  std::vector<std::string> fields = {"EventID", "a"};
+  std::vector<std::pair<std::string, bool>> lines = {  // {line, malformed}
+      {"{\"EventID\":1}", false},
+      {"{\"Z\":\"\xC0\xAF\"}", true},                 // overlong '/' in a string nobody reads
+      {"{\"Z\":\"\xED\xA0\x80\"}", true},             // UTF-16 surrogate encoded in UTF-8
+      {"{\"\xFF\":1}", true},                         // invalid byte in a key
+      {"{\"EventID\":\"\xE2\x82\"}", true},           // truncated 3-byte sequence
+      {"{\"EventID\":\"\xF4\x90\x80\x80\"}", true},   // above U+10FFFF
+      {"{\"EventID\":\"\\ud800\"}", true},            // escaped lone surrogate in a read string
+      {"{\"EventID\":\"a\x01 b\"}", true},            // raw control byte
+      {"{\"EventID\":\"a\tb\"}", true},               // raw tab
+      {"{\"a\":" + std::string(63, '[') + std::string(63, ']') + "}", false},  // 64 levels
+      {"{\"a\":" + std::string(64, '[') + std::string(64, ']') + "}", true},   // 65 levels
+      {"{\"a\":" + std::string(1000000, '[') + std::string(1000000, ']') + "}", true},
+      {"{\"EventID\":01}", true},
+      {"{\"EventID\":1.}", true},
+      {"{\"EventID\":-}", true},
+      {"{\"EventID\":+1}", true},
+      {"{\"EventID\":NaN}", true},
+      {"{\"EventID\":Infinity}", true},
+      {"{\"EventID\":1e400}", false},  // out of double range: valid JSON, text kept verbatim
+      {"{\"EventID\":-123456789012345678901234567890}", false},  // beyond 64 bits: same
+      {"{\"EventID\":1e-400}", false},
+      {"{\"EventID\":{\"x\":1},\"EventID\":2}", false},  // duplicate key: first scalar wins
+      {"{\"EventID\":24}", false},
+  };
+  std::string objects = "{\"a\":";  // 100,000 nested objects: no recursion blow-up
+  for (int i = 0; i < 100000; ++i) objects += "{\"a\":";
+  objects += "1" + std::string(100001, '}');
+  lines.insert(lines.end() - 1, {objects, true});
+  std::string data;
+  for (auto& l : lines) data += l.first + "\n";
+  auto r = read_buffer(data, fields, Format::kJsonl);
+  REQUIRE(r.size() == lines.size());
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    INFO("line " << i + 1 << ": " << lines[i].first.substr(0, 60) << " -> " << r[i].message);
+    CHECK(r[i].record == i + 1);
+    CHECK(r[i].error == lines[i].second);
+    const bool deep = (i >= 9 && i <= 11) || i == 22;
+    if (r[i].error) CHECK(r[i].message.rfind(deep ? "nesting" : "invalid JSON", 0) == 0);
+  }
+  CHECK(r[0].slots[0] == "=1");
+  CHECK(r[18].slots[0] == "=1e400");
+  CHECK(r[19].slots[0] == "=-123456789012345678901234567890");
+  CHECK(r[20].slots[0] == "=1e-400");
+  CHECK(r[21].slots[0] == "=2");
+  CHECK(r[22].error);  // the 100,000 nested objects
+  CHECK(r[23].slots[0] == "=24");
+}
+
+TEST_CASE("hostile XML: invalid UTF-8, NUL bytes, deep nesting, duplicates, too large") {
+  std::vector<std::string> fields = {"EventID", "X"};
+  auto ev = [](const std::string& id, const std::string& data) {
+    return "<Event><System><EventID>" + id + "</EventID></System><EventData>" + data +
+           "</EventData></Event>\n";
+  };
+  std::string deep = "<Event><System><EventID>9</EventID></System><UserData>";
+  for (int i = 0; i < 100000; ++i) deep += "<a>";
+  for (int i = 0; i < 100000; ++i) deep += "</a>";
+  deep += "</UserData></Event>\n";
+  std::string at_limit = "<Event><System><EventID>10</EventID></System><UserData>";  // 64 levels
+  for (int i = 0; i < 62; ++i) at_limit += "<a>";
+  for (int i = 0; i < 62; ++i) at_limit += "</a>";
+  at_limit += "</UserData></Event>\n";
+  std::string data = "<Events>\n" + ev("1", "") +
+                     ev("2", "<Data Name=\"X\">\xFF\xFE</Data>") +         // bad UTF-8, mapped
+                     ev("3", "<Data Name=\"Z\">\xC0\xAF</Data>") +         // bad UTF-8, unread
+                     ev("4", std::string("<Data Name=\"X\">a\0b</Data>", 25)) +  // NUL in a value
+                     ev("5", std::string("<Da\0ta/>", 8)) +                 // NUL in a tag
+                     ev("6", "<Data Name=\"X\">first</Data><Data Name=\"X\">second</Data>") +
+                     "<Event><System><EventID>7</EventID><EventID>8</EventID></System></Event>\n" +
+                     ev("99999999999999999999999999999", "") +              // number text kept
+                     deep + at_limit + ev("11", "<Data Name=\"X\">" + std::string(2 << 20, 'x') + "</Data>") +
+                     ev("12", "") + "</Events>\n";
+  ReaderOptions opt;
+  opt.max_record_bytes = 1 << 20;  // above the 700 KB deep event, below the 2 MiB one
+  auto r = read_buffer(data, fields, Format::kAuto, opt);
+  REQUIRE(r.size() == 12);
+  std::vector<std::uint64_t> bad;
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    CHECK(r[i].record == i + 1);
+    if (r[i].error) bad.push_back(r[i].record);
+  }
+  CHECK(bad == std::vector<std::uint64_t>{2, 3, 4, 5, 9, 11});
+  CHECK(r[0].slots[0] == "=1");
+  CHECK(r[1].message.find("UTF-8") != std::string::npos);
+  CHECK(r[2].message.find("UTF-8") != std::string::npos);
+  CHECK(r[3].message.find("NUL") != std::string::npos);
+  CHECK(r[4].message.find("NUL") != std::string::npos);
+  CHECK(r[5].slots == std::vector<std::string>{"=6", "=first"});  // first duplicate wins
+  CHECK(r[6].slots[0] == "=7");
+  CHECK(r[7].slots[0] == "=99999999999999999999999999999");
+  CHECK(r[8].message.find("nesting") != std::string::npos);
+  CHECK(r[9].slots[0] == "=10");
+  CHECK(r[10].message.find("too large") != std::string::npos);
+  CHECK(r[11].slots[0] == "=12");
+}
+
 TEST_CASE("a nesting exactly at the limit is accepted") {
   ReaderOptions opt;
   opt.max_depth = 3;
@@ -364,6 +466,39 @@ TEST_CASE("files: chunked reading across the buffer boundary and over-long lines
     }
   }
   CHECK(bad == 1);
+}
+
+// Regression: a range reader (scan -j) skipping an over-long line by scanning to its newline
+// read past the range end, so the next range's records were also returned by this one.
+TEST_CASE("range reader: an over-long line at the end of a range stays inside the range") {
+  std::string path = "/tmp/sigmatch_input_range_test_" + std::to_string(::getpid()) + ".jsonl";
+  std::string head = "{\"EventID\":1}\n{\"EventID\":\"" + std::string(3 << 20, 'y') + "\"}\n";
+  std::string tail = "{\"EventID\":3}\n{\"EventID\":4}\n{\"EventID\":5}\n";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << head << tail;
+  }
+  ReaderOptions opt;
+  opt.max_record_bytes = 1 << 20;  // below the 3 MiB line, which is also above the first chunk
+  std::string error;
+  auto first = open_reader_range(path, 0, head.size(), {"EventID"}, ShapeTable::builtin(), opt, &error);
+  auto second = open_reader_range(path, head.size(), head.size() + tail.size(), {"EventID"},
+                                  ShapeTable::builtin(), opt, &error);
+  REQUIRE_MESSAGE(first, error);
+  REQUIRE_MESSAGE(second, error);
+  auto a = read_all(*first, 1);
+  auto b = read_all(*second, 1);
+  std::remove(path.c_str());
+  REQUIRE(a.size() == 2);
+  CHECK_FALSE(a[0].error);
+  CHECK(a[1].error);
+  CHECK(a[1].record == 2);
+  CHECK(a[1].message.find("too large") != std::string::npos);
+  REQUIRE(b.size() == 3);
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    CHECK(b[i].record == i + 1);
+    CHECK(b[i].slots == std::vector<std::string>{"=" + std::to_string(i + 3)});
+  }
 }
 
 TEST_CASE("real shared sample events: all shapes agree per record") {
