@@ -68,7 +68,7 @@ struct PredEffect {
 
 }  // namespace
 
-const DispatchGroup& Dispatch::group_for(const VerifiedProgram& p, Scratch& s, const Event& ev) const {
+const DispatchGroup& Dispatch::route(const VerifiedProgram& p, Scratch& s, const Event& ev) const {
   (void)p;
   std::uint32_t id[2];
   for (int k = 0; k < 2; ++k) {
@@ -84,6 +84,16 @@ const DispatchGroup& Dispatch::group_for(const VerifiedProgram& p, Scratch& s, c
     }
     auto it = f.ids.find(s.folded(f.slot, fv.text));
     id[k] = it == f.ids.end() ? f.other : it->second;
+    if (id[k] < f.other)
+      for (std::uint32_t j = f.true_begin[id[k]]; j < f.true_begin[id[k] + 1]; ++j) {
+        std::uint32_t pred = f.true_preds[j];
+        s.memo_gen_[pred] = s.gen_;
+        s.memo_val_[pred] = 1;
+        s.matched_.push_back(pred);
+      }
+    // Every indexed predicate on the field is an eq: those not set true above are false, which
+    // is what a scanned field's unset predicates mean (vm::eval_pred).
+    if (f.eq_only) s.scan_gen_[f.slot] = s.gen_;
   }
   return groups[table[id[0] * (field[1].other + 1) + id[1]]];
 }
@@ -116,6 +126,21 @@ void build_dispatch(VerifiedProgram& p, const std::vector<std::vector<std::uint3
     }
   }
   for (auto& f : d.field) f.other = static_cast<std::uint32_t>(f.ids.size() + 1);
+  for (int k = 0; k < 2; ++k) {
+    DispatchField& f = d.field[k];
+    std::vector<std::vector<std::uint32_t>> by_id(f.other);
+    f.eq_only = f.slot != bytecode::kNoField;
+    for (std::uint32_t i = 0; i < p.preds.size(); ++i) {
+      if (p.preds[i].field != f.slot || !p.pred_indexed[i] || is_keyword_pred(p.preds[i].kind)) continue;
+      if (eff[i].effect == Effect::kEq && eff[i].field == k) by_id[eff[i].id].push_back(i);
+      else f.eq_only = false;
+    }
+    f.true_begin.assign(1, 0);
+    for (auto& v : by_id) {
+      f.true_preds.insert(f.true_preds.end(), v.begin(), v.end());
+      f.true_begin.push_back(static_cast<std::uint32_t>(f.true_preds.size()));
+    }
+  }
   const std::size_t n0 = d.field[0].other + 1, n1 = d.field[1].other + 1;
   if (n0 * n1 > kMaxCells) return;
 

@@ -36,6 +36,11 @@ struct DispatchField {
   // are the literals of uncased `eq` tests on the field; `other` (= size + 1) is any other value.
   std::unordered_map<std::string_view, std::uint32_t> ids;
   std::uint32_t other = 1;
+  // The lookup has already decided the field's uncased `eq` predicates: id -> the predicates
+  // that are true (CSR). When those are the only indexed predicates on the field, its literal
+  // scan is skipped altogether.
+  std::vector<std::uint32_t> true_begin, true_preds;
+  bool eq_only = false;
 };
 
 struct Dispatch {
@@ -44,8 +49,9 @@ struct Dispatch {
   std::vector<std::uint32_t> table;   // id0 * (field[1].other + 1) + id1 -> group
   std::vector<DispatchGroup> groups;
 
-  // The group of `ev` (folds the dispatch fields through the scratch cache).
-  const DispatchGroup& group_for(const VerifiedProgram& p, Scratch& s, const Event& ev) const;
+  // The group of `ev` (folds the dispatch fields through the scratch cache). Also memoises the
+  // dispatch fields' eq predicates as decided (true ones into s.matched_ for the prefilter).
+  const DispatchGroup& route(const VerifiedProgram& p, Scratch& s, const Event& ev) const;
 };
 
 // Fills p.dispatch; leaves it disabled when the program has no Channel/EventID field, is not laid

@@ -15,7 +15,13 @@ void LiteralIndex::add(std::string_view literal, Mode mode, std::uint32_t pred) 
   if (literal.empty()) empty_patterns_.push_back(id);
 }
 
-void LiteralIndex::build() {
+bool LiteralIndex::build() {
+  std::size_t bound = 1;  // trie nodes <= 1 + total literal bytes
+  for (std::string_view lit : literals_) bound += lit.size();
+  if (bound > kMaxStates) {
+    literals_.clear();
+    return false;
+  }
   // 1. Trie with map children (build only), outputs per node, in insertion numbering.
   std::vector<std::map<unsigned char, std::uint32_t>> kids(1);
   std::vector<std::vector<std::uint32_t>> outs(1);
@@ -98,6 +104,7 @@ void LiteralIndex::build() {
     }
   literals_.clear();
   literals_.shrink_to_fit();
+  return true;
 }
 
 }  // namespace sigmatch::vm

@@ -14,7 +14,9 @@ class LiteralIndex {
  public:
   enum class Mode : std::uint8_t { kEq, kPrefix, kSuffix, kContains };
   void add(std::string_view literal, Mode mode, std::uint32_t pred);
-  void build();
+  // False (and nothing built) when the automaton could exceed kMaxStates: the caller then leaves
+  // the field's predicates unindexed (evaluated one by one).
+  bool build();
   bool empty() const { return patterns_.empty(); }
   std::size_t size() const { return patterns_.size(); }
 
@@ -22,13 +24,18 @@ class LiteralIndex {
   // predicate may be reported more than once).
   template <class Fn>
   void scan(std::string_view value, Fn&& on_match) const {
-    std::uint32_t s = 0;
+    // The loop runs on transition codes (state * classes_, see kReports): the next row is one
+    // add away, so each byte costs one dependent load. Locals keep the loads out of the chain.
     const std::size_t n = value.size();
     const unsigned char* v = reinterpret_cast<const unsigned char*>(value.data());
+    const std::uint32_t* dense = dense_.data();
+    const std::uint16_t* cls = class_of_;
+    const std::uint32_t dense_end = dense_states_ * classes_;
+    std::uint32_t code = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      std::uint32_t t = s < dense_states_ ? dense_[s * classes_ + class_of_[v[i]]] : sparse_step(s, v[i]);
-      s = t & kStateMask;
-      if (t & kReports) report(s, i, n, on_match);
+      std::uint32_t t = code < dense_end ? dense[code + cls[v[i]]] : sparse_step(code, v[i]);
+      code = t & kStateMask;
+      if (t & kReports) report(code / classes_, i, n, on_match);
     }
     // The empty literal matches at position 0 (eq "" only for an empty value).
     for (std::uint32_t k : empty_patterns_) {
@@ -54,8 +61,9 @@ class LiteralIndex {
     unsigned char c;
     std::uint32_t to;
   };
-  // A transition is the target state, with kReports set when that state (or a state on its
-  // failure chain) ends a literal: the scan loop touches nothing else on most bytes.
+  // A transition is the target's code (state * classes_: the offset of its dense row), with
+  // kReports set when that state (or a state on its failure chain) ends a literal: the scan loop
+  // touches nothing else on most bytes. build() refuses automata whose codes could overflow.
   static constexpr std::uint32_t kReports = 0x80000000u, kStateMask = 0x7FFFFFFFu;
 
   template <class Fn>
@@ -77,12 +85,13 @@ class LiteralIndex {
     return kNone;
   }
   std::uint32_t with_flag(std::uint32_t t) const {
-    return t | ((nodes_[t].out || nodes_[t].dict != 0) ? kReports : 0);
+    return (t * classes_) | ((nodes_[t].out || nodes_[t].dict != 0) ? kReports : 0);
   }
   // Deep states (past the dense budget) walk sparse edges and failure links until a state with
   // a dense row, or a child, is found. States are numbered in BFS order, so failure links only
   // lead to lower numbers and the root (state 0) always has a row.
-  std::uint32_t sparse_step(std::uint32_t s, unsigned char c) const {
+  std::uint32_t sparse_step(std::uint32_t code, unsigned char c) const {
+    std::uint32_t s = code / classes_;
     for (;;) {
       if (s < dense_states_) return dense_[s * classes_ + class_of_[c]];
       std::uint32_t t = child(s, c);
@@ -107,6 +116,7 @@ class LiteralIndex {
   std::uint32_t classes_ = 1;
   std::uint16_t class_of_[256] = {};
   static constexpr std::size_t kMaxDenseCells = 1u << 20;  // 4 MiB of rows per index at most
+  static constexpr std::size_t kMaxStates = kStateMask / 257;  // codes fit below kReports
 };
 
 }  // namespace sigmatch::vm

@@ -71,8 +71,17 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
     p.field_index[pr.field].add(pr.str, mode, i);
     p.pred_indexed[i] = 1;
   }
-  for (auto& idx : p.field_index)
-    if (!idx.empty()) idx.build();
+  for (std::uint32_t f = 0; f < p.field_index.size(); ++f) {
+    LiteralIndex& idx = p.field_index[f];
+    if (idx.empty() || idx.build()) continue;
+    // Too many literal bytes for one automaton (only a hostile image gets here): this field's
+    // predicates are evaluated one by one instead.
+    idx = LiteralIndex{};
+    for (std::uint32_t i = 0; i < p.preds.size(); ++i) {
+      bool kw = is_keyword_pred(p.preds[i].kind);
+      if (p.pred_indexed[i] && (kw ? f == p.fields.size() : (!kw && p.preds[i].field == f))) p.pred_indexed[i] = 0;
+    }
+  }
 
   p.use_prefilter = options.prefilter && p.has_prefilter && find_blocks(p);
   if (!p.use_prefilter) return;

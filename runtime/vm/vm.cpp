@@ -179,10 +179,11 @@ void run(const VerifiedProgram& p, Scratch& s, const Event& ev, std::vector<std:
   }
   // Dispatch: the record's Channel/EventID group says which rules can match it at all and
   // which indexed fields those rules need (dispatch.hpp). Without it: every rule, every field.
-  const DispatchGroup* g = p.use_dispatch ? &p.dispatch.group_for(p, s, ev) : nullptr;
+  const DispatchGroup* g = p.use_dispatch ? &p.dispatch.route(p, s, ev) : nullptr;
   // Prefilter: scan the indexed fields once, then run only the rules that can still match —
   // those with no literal requirement plus those one of whose required literals was found.
-  for (std::uint32_t f : g ? g->fields : p.prefilter_fields) scan_field(p, s, ev, f);
+  for (std::uint32_t f : g ? g->fields : p.prefilter_fields)
+    if (s.scan_gen_[f] != s.gen_) scan_field(p, s, ev, f);
   const auto& always = g ? g->always : p.always_run;
   std::copy(always.begin(), always.end(), s.candidates_.begin());
   for (std::uint32_t pred : s.matched_)
