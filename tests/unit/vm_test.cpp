@@ -213,3 +213,23 @@ TEST_CASE("LiteralIndex: dense and sparse states agree with a naive search in ev
     }
   }
 }
+
+// A field whose literals exceed LiteralIndex's state cap (a hostile image: ~8.4 MB of literals on
+// one field) is not indexed; its predicates run one by one and still decide the rule correctly.
+TEST_CASE("a field with too many literal bytes for one automaton still matches, unindexed") {
+  std::mt19937 rng(11);
+  std::vector<std::string> lits;
+  std::string body = "    selection:\n        CommandLine|contains:\n";
+  for (int i = 0; i < 9; ++i) {
+    std::string l(1000000, 'a');
+    for (char& c : l) c = static_cast<char>('a' + rng() % 26);
+    body += "            - '" + l + "'\n";
+    lits.push_back(std::move(l));
+  }
+  body += "            - 'needle'\n";
+  auto p = compile({rule("huge", body)});
+  CHECK(matches(p, {{"CommandLine", "a needle here"}}));
+  CHECK(matches(p, {{"CommandLine", "x" + lits[4] + "y"}}));
+  CHECK_FALSE(matches(p, {{"CommandLine", lits[4].substr(0, 999999)}}));
+  CHECK_FALSE(matches(p, {{"CommandLine", "nothing"}}));
+}
