@@ -18,6 +18,12 @@ class LiteralIndex {
   // the field's predicates unindexed (evaluated one by one).
   bool build();
   bool empty() const { return patterns_.empty(); }
+  // A byte that occurs in no literal (it resets every match), or -1; valid after build().
+  int unused_byte() const {
+    for (int c = 0; c < 256; ++c)
+      if (class_of_[c] == 0) return c;
+    return -1;
+  }
   std::size_t size() const { return patterns_.size(); }
 
   // Calls on_match(pred) for every predicate whose literal matches `value` in its mode (a

@@ -83,6 +83,10 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
     }
   }
 
+  // Keyword literals are `contains` only (kw_contains), so joining a record's values with a
+  // byte none of them contains cannot create or hide a match (vm.cpp, fold_values).
+  const LiteralIndex& kw = p.field_index[p.fields.size()];
+  p.kw_separator = kw.empty() ? 0 : kw.unused_byte();
   p.use_prefilter = options.prefilter && p.has_prefilter && find_blocks(p);
   if (!p.use_prefilter) return;
   const std::size_t n = p.rules.size();

@@ -79,6 +79,7 @@ struct VerifiedProgram {
   std::vector<std::uint32_t> pred_rules_begin, pred_rules;  // CSR: predicate -> rules
   std::vector<std::uint32_t> prefilter_fields;               // indexed fields to scan first
   Dispatch dispatch;                          // Channel/EventID -> group (dispatch.hpp)
+  int kw_separator = -1;  // a byte in no keyword literal (joins values for one scan), or -1
 
   bool wants_all_values() const { return meta_flags & bytecode::kMetaWantsAllValues; }
 

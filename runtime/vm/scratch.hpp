@@ -23,8 +23,9 @@ class Scratch {
   std::vector<std::uint32_t> fold_gen_;
   std::vector<std::string> folded_;
   std::uint32_t kw_values_gen_ = 0;         // kw_values_ holds this record's folded values
-  std::vector<std::string> kw_values_;      // every value of the record, folded (reused)
-  std::size_t kw_count_ = 0;
+  std::string kw_buf_;                      // every value of the record, folded, joined (reused)
+  std::vector<std::string_view> kw_values_; // each folded value: a view into kw_buf_
+  std::vector<std::size_t> kw_ends_;        // (build only) end offset of each value in kw_buf_
   std::vector<std::uint32_t> scan_gen_;     // per field: literal index scanned this record
   std::vector<std::uint32_t> matched_;      // literal predicates found true this record
   std::vector<std::uint64_t> candidates_;   // rules to run this record (prefilter)

@@ -36,34 +36,44 @@ bool match_string(PredKind k, std::string_view v, std::string_view lit) {
   }
 }
 
-// Every value of the record, case-folded once per record (keyword predicates share them).
-void fold_values(Scratch& s, const Event& ev) {
+// Every value of the record, case-folded once per record (keyword predicates share them), into
+// one buffer joined by the program's keyword separator: a byte no keyword literal contains, so
+// the keyword index scans the whole record in one pass and no match spans two values.
+void fold_values(const VerifiedProgram& p, Scratch& s, const Event& ev) {
   if (s.kw_values_gen_ == s.gen_) return;
   s.kw_values_gen_ = s.gen_;
   const auto& values = ev.values();
-  if (s.kw_values_.size() < values.size()) s.kw_values_.resize(values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    s.kw_values_[i].clear();
-    text::fold_case_append(values[i], s.kw_values_[i]);
+  const char sep = static_cast<char>(p.kw_separator >= 0 ? p.kw_separator : 0);
+  s.kw_buf_.clear();
+  s.kw_ends_.clear();
+  for (std::string_view v : values) {
+    text::fold_case_append(v, s.kw_buf_);
+    s.kw_ends_.push_back(s.kw_buf_.size());
+    s.kw_buf_.push_back(sep);
   }
-  s.kw_count_ = values.size();
+  s.kw_values_.clear();
+  std::size_t begin = 0;
+  for (std::size_t end : s.kw_ends_) {
+    s.kw_values_.emplace_back(s.kw_buf_.data() + begin, end - begin);
+    begin = end + 1;
+  }
 }
 
-bool eval_keyword(const Pred& pr, Scratch& s, const Event& ev) {
+bool eval_keyword(const VerifiedProgram& p, const Pred& pr, Scratch& s, const Event& ev) {
   if (pr.flags & bytecode::kPredCased) {
     for (std::string_view raw : ev.values())
       if (match_string(pr.kind, raw, pr.str)) return true;
     return false;
   }
-  fold_values(s, ev);
-  for (std::size_t i = 0; i < s.kw_count_; ++i)
-    if (match_string(pr.kind, s.kw_values_[i], pr.str)) return true;
+  fold_values(p, s, ev);
+  for (std::string_view v : s.kw_values_)
+    if (match_string(pr.kind, v, pr.str)) return true;
   return false;
 }
 
 bool eval_uncached(const VerifiedProgram& p, Scratch& s, const Event& ev, const Pred& pr) {
   (void)p;
-  if (is_keyword_pred(pr.kind)) return eval_keyword(pr, s, ev);
+  if (is_keyword_pred(pr.kind)) return eval_keyword(p, pr, s, ev);
   const FieldValue& fv = ev.get(pr.field);
   switch (pr.kind) {
     case PredKind::kIsNull: return fv.state != ValueState::kPresent;
@@ -123,8 +133,12 @@ void scan_field(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint
     s.matched_.push_back(pred);
   };
   if (f == p.fields.size()) {  // the keyword index: every value of the record
-    fold_values(s, ev);
-    for (std::size_t i = 0; i < s.kw_count_; ++i) p.field_index[f].scan(s.kw_values_[i], hit);
+    fold_values(p, s, ev);
+    if (p.kw_separator >= 0) {
+      p.field_index[f].scan(s.kw_buf_, hit);
+    } else {  // every byte value occurs in some keyword literal: value by value
+      for (std::string_view v : s.kw_values_) p.field_index[f].scan(v, hit);
+    }
     return;
   }
   const FieldValue& fv = ev.get(f);
