@@ -99,3 +99,20 @@ TEST_CASE("a rule file over the size limit") {
   CHECK(d.find("larger than") != std::string::npos);
   CHECK(n == 1);
 }
+
+// yaml-cpp 0.7's LoadAll loops forever (allocating) on a document that starts with a flow
+// entry ','. Every shape of it found by probing must come back as a positioned Y0001, with
+// the good rule of the batch still compiled; a hang would time this test out.
+TEST_CASE("documents starting with ',' (yaml-cpp LoadAll loop)") {
+  const char* shapes[] = {",vt", ",", " ,", "\n,", "# c\n,", "...\n,", "---\n,", "--- ,", "--- # c\n,",
+                          "%YAML 1.2\n---\n,", "!x ,", "&a ,", "!!str ,", "&a !x ,", "'a' ,", "\"a\" ,",
+                          "[a] ,", "{a: b} ,", "[a],", "\xEF\xBB\xBF,", "a: b\n---\n,x", "a: b\r\n---\r\n,",
+                          "- a\n---\n  ,", "a: b\n--- !x ,"};
+  for (const char* s : shapes) {
+    INFO(s);
+    std::size_t n = 0;
+    std::string d = compile_with_good(s, &n);
+    CHECK(d.find("error[Y0001]") != std::string::npos);
+    CHECK(n >= 1);
+  }
+}
