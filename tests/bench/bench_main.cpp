@@ -18,6 +18,7 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -45,6 +46,8 @@ struct Args {
   int repeat = 1;
   int threads = 1;
   std::uint64_t limit = 0;  // 0 = all records
+  bool dispatch = true;      // --no-dispatch: runtime Channel/EventID dispatch off
+  std::set<std::string> disabled_passes;  // --disable NAME: one optimisation pass off
 };
 
 [[noreturn]] void usage(const char* why) {
@@ -52,6 +55,7 @@ struct Args {
                "sigmatch_bench: %s\n"
                "usage: sigmatch_bench --mode parse|vm|reference|handwritten [--rules PATH|@LIST]...\n"
                "       --events FILE [-O 0|1] [--repeat K] [--threads N] [--limit RECORDS]\n"
+               "       [--no-dispatch] [--disable PASS]   (switch one optimisation off)\n"
                "  @LIST is a file with one rule path per line.\n",
                why);
   std::exit(2);
@@ -91,6 +95,8 @@ Args parse_args(int argc, char** argv) {
     else if (k == "--repeat") a.repeat = std::max(1, std::atoi(val().c_str()));
     else if (k == "--threads") a.threads = std::max(1, std::atoi(val().c_str()));
     else if (k == "--limit") a.limit = std::strtoull(val().c_str(), nullptr, 10);
+    else if (k == "--no-dispatch") a.dispatch = false;
+    else if (k == "--disable") a.disabled_passes.insert(val());
     else usage(("unknown argument " + k).c_str());
   }
   if (a.mode != "parse" && a.mode != "vm" && a.mode != "reference" && a.mode != "handwritten")
@@ -215,6 +221,7 @@ int main(int argc, char** argv) {
   if (!a.rules.empty()) {
     CompileOptions opts;
     opts.opt_level = a.opt_level;
+    opts.disabled_passes = a.disabled_passes;
     opts.lint = false;
     diag::DiagSink sink;
     auto c0 = clock_type::now();
@@ -227,7 +234,9 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "sigmatch_bench: no image (%zu errors)\n", compile_errors);
       return 1;
     }
-    Status st = Program::load(comp.image, &s.prog);
+    LoadOptions lo;
+    lo.dispatch = a.dispatch;
+    Status st = Program::load(comp.image, &s.prog, lo);
     if (!st.ok()) {
       std::fprintf(stderr, "sigmatch_bench: load failed: %s\n", st.message().c_str());
       return 1;

@@ -118,6 +118,8 @@ if [ "$have_corpus" = 1 ]; then
     "parse floor (all-Windows fields)|parse|$rwin|1|1|$events|0|flat"
     "VM -O1, all Windows rules|vm|$rwin|1|1|$events|$slow_limit|flat"
     "VM -O0, all Windows rules|vm|$rwin|0|1|$events|$slow_limit|flat"
+    "VM -O1 without dispatch, all Windows rules|vm|$rwin|1 --no-dispatch|1|$events|$slow_limit|flat"
+    "VM -O1 without literal-guards, all Windows rules|vm|$rwin|1 --disable literal-guards|1|$events|$slow_limit|flat"
     "VM -O1, all Windows rules (ref. check)|vm|$rwin|1|1|$events|$ref_limit|flat"
     "reference, all Windows rules|reference|$rwin|1|1|$events|$ref_limit|flat"
     "parse floor (all-Windows fields), winlogbeat|parse|$rwin|1|1|$events_wlb|0|winlogbeat"
@@ -132,7 +134,9 @@ for rep in $(seq 1 "$reps"); do
   for row in "${rows[@]}"; do
     IFS='|' read -r name mode rules opt threads ev limit shape <<< "$row"
     echo "[rep $rep/$reps] $name" >&2
-    out=$("$bench" --mode "$mode" --rules "$rules" -O "$opt" --threads "$threads" --events "$ev" --limit "$limit")
+    # $opt is the level plus optional switches ("1 --no-dispatch"): split on purpose.
+    # shellcheck disable=SC2086
+    out=$("$bench" --mode "$mode" --rules "$rules" -O $opt --threads "$threads" --events "$ev" --limit "$limit")
     echo "row=$name|shape=$shape|$out" >> "$results"
   done
 done
@@ -226,7 +230,8 @@ for name, r in R.items():
 groups = [["VM -O1, shipped rules", "VM -O0, shipped rules", "hand-written C++, shipped rules", "reference, shipped rules"],
           ["VM -O1, 100 rules", "VM -O0, 100 rules"],
           ["VM -O1, 100 rules (ref. check)", "reference, 100 rules"],
-          ["VM -O1, all Windows rules", "VM -O0, all Windows rules"],
+          ["VM -O1, all Windows rules", "VM -O0, all Windows rules", "VM -O1 without dispatch, all Windows rules",
+           "VM -O1 without literal-guards, all Windows rules"],
           ["VM -O1, all Windows rules (ref. check)", "reference, all Windows rules"]]
 print()
 for g in groups:
