@@ -16,7 +16,10 @@ void LiteralIndex::add(std::string_view literal, Mode mode, std::uint32_t pred) 
 
 bool LiteralIndex::build() {
   std::size_t bound = 1;  // trie nodes <= 1 + total literal bytes
-  for (std::string_view lit : literals_) bound += lit.size();
+  for (std::string_view lit : literals_) {
+    bound += lit.size();
+    max_len_ = std::max<std::uint32_t>(max_len_, static_cast<std::uint32_t>(std::min<std::size_t>(lit.size(), 1u << 30)));
+  }
   if (bound > kMaxStates) {
     literals_.clear();
     return false;

@@ -37,9 +37,32 @@ class LiteralIndex {
     const std::uint32_t* dense = dense_.data();
     const std::uint16_t* cls = class_of_;
     const std::uint32_t dense_end = dense_states_ * classes_;
+    auto step = [&](std::uint32_t code, std::size_t i) {
+      return code < dense_end ? dense[code + cls[v[i]]] : sparse_step(code, v[i]);
+    };
+    std::size_t i = 0;
     std::uint32_t code = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      std::uint32_t t = code < dense_end ? dense[code + cls[v[i]]] : sparse_step(code, v[i]);
+    if (n >= kSplitMin && n >= 4 * static_cast<std::size_t>(max_len_)) {
+      // Two independent walks, interleaved so their load chains overlap (the loop is bound by
+      // load latency, not bandwidth): A over [0, mid), B over [mid - max_len + 1, n). A match
+      // ending before mid is found by A; one ending at or after mid starts at or after B's
+      // start, so B finds it. Prefix matches (start 0) can only end before mid, suffix matches
+      // only at n - 1: every mode stays exact. A predicate may be reported twice (harmless).
+      const std::size_t mid = n / 2, b_start = mid - (max_len_ - 1), steps = mid;
+      std::uint32_t code_b = 0;
+      std::size_t j = b_start;
+      for (; i < steps; ++i, ++j) {
+        std::uint32_t ta = step(code, i), tb = step(code_b, j);
+        code = ta & kStateMask;
+        code_b = tb & kStateMask;
+        if (ta & kReports) report(code / classes_, i, n, on_match);
+        if (tb & kReports) report(code_b / classes_, j, n, on_match);
+      }
+      i = j;  // B finishes alone
+      code = code_b;
+    }
+    for (; i < n; ++i) {
+      std::uint32_t t = step(code, i);
       code = t & kStateMask;
       if (t & kReports) report(code / classes_, i, n, on_match);
     }
@@ -122,6 +145,8 @@ class LiteralIndex {
   std::uint32_t classes_ = 1;
   std::uint16_t class_of_[256] = {};
   static constexpr std::size_t kMaxDenseCells = 1u << 20;  // 4 MiB of rows per index at most
+  static constexpr std::size_t kSplitMin = 128;  // values shorter than this are walked once
+  std::uint32_t max_len_ = 1;                   // longest literal (>= 1)
   static constexpr std::size_t kMaxStates = kStateMask / 257;  // codes fit below kReports
 };
 

@@ -195,7 +195,7 @@ TEST_CASE("LiteralIndex: dense and sparse states agree with a naive search in ev
     for (std::uint32_t i = 0; i < lits.size(); ++i) idx.add(lits[i].first, lits[i].second, i);
     idx.build();
     for (int t = 0; t < 400; ++t) {
-      std::string v = random_text(0, 60);
+      std::string v = random_text(0, t % 3 == 0 ? 600 : 60);  // long ones take the two-walk path
       std::set<std::uint32_t> got, want;
       idx.scan(v, [&](std::uint32_t p) { got.insert(p); });
       for (std::uint32_t i = 0; i < lits.size(); ++i) {
@@ -232,4 +232,29 @@ TEST_CASE("a field with too many literal bytes for one automaton still matches, 
   CHECK(matches(p, {{"CommandLine", "x" + lits[4] + "y"}}));
   CHECK_FALSE(matches(p, {{"CommandLine", lits[4].substr(0, 999999)}}));
   CHECK_FALSE(matches(p, {{"CommandLine", "nothing"}}));
+}
+
+// The two-walk scan of long values (LiteralIndex::scan): a literal of the maximum length placed
+// at every offset of a long value, in every mode, around the hand-over point in particular.
+TEST_CASE("LiteralIndex: long values, a literal at every offset, every mode") {
+  using sigmatch::vm::LiteralIndex;
+  const std::string lit = "needle-0123456789";  // the longest literal of the index
+  LiteralIndex idx;
+  idx.add(lit, LiteralIndex::Mode::kContains, 0);
+  idx.add(lit, LiteralIndex::Mode::kPrefix, 1);
+  idx.add(lit, LiteralIndex::Mode::kSuffix, 2);
+  idx.add("ab", LiteralIndex::Mode::kContains, 3);
+  idx.build();
+  for (std::size_t n : {127u, 128u, 129u, 200u, 333u}) {
+    for (std::size_t at = 0; at + lit.size() <= n; ++at) {
+      std::string v(n, '.');
+      v.replace(at, lit.size(), lit);
+      std::set<std::uint32_t> got;
+      idx.scan(v, [&](std::uint32_t p) { got.insert(p); });
+      std::set<std::uint32_t> want{0};
+      if (at == 0) want.insert(1);
+      if (at + lit.size() == n) want.insert(2);
+      REQUIRE_MESSAGE(got == want, "n=" << n << " at=" << at);
+    }
+  }
 }
