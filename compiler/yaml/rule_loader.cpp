@@ -285,6 +285,12 @@ class DocumentStarts final : public YAML::EventHandler {
 // a document marker (--- ...), or a tag, anchor or alias (! & *). A ',' anywhere else is inside
 // a plain scalar, so it cannot be the token. Lines split at CR too (YAML line breaks).
 bool may_loop(std::string_view text) {
+  // yaml-cpp reads UTF-16/32 too, detected from a BOM or from NUL bytes among the first four
+  // (fuzz_rule_yaml found "\0,a..." read as UTF-16BE ",..."): the byte test below only holds
+  // for UTF-8, so any NUL byte or UTF-16 BOM takes the exact check.
+  if (text.find('\0') != std::string_view::npos || text.substr(0, 2) == "\xFE\xFF" ||
+      text.substr(0, 2) == "\xFF\xFE")
+    return true;
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // byte order mark
   std::size_t line = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {

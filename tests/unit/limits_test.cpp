@@ -108,7 +108,12 @@ TEST_CASE("documents starting with ',' (yaml-cpp LoadAll loop)") {
                           "%YAML 1.2\n---\n,", "!x ,", "&a ,", "!!str ,", "&a !x ,", "'a' ,", "\"a\" ,",
                           "[a] ,", "{a: b} ,", "[a],", "\xEF\xBB\xBF,", "a: b\n---\n,x", "a: b\r\n---\r\n,",
                           "- a\n---\n  ,", "a: b\n--- !x ,"};
-  for (const char* s : shapes) {
+  std::vector<std::string> all(std::begin(shapes), std::end(shapes));
+  // Read as UTF-16 by yaml-cpp (found by fuzz_rule_yaml): BE without BOM, LE and BE with BOM.
+  all.push_back(std::string("\0,a\x90\0\xd9\x12\x80" "A", 9));
+  all.push_back(std::string("\xFF\xFE,\0", 4));
+  all.push_back(std::string("\xFE\xFF\0,", 4));
+  for (const std::string& s : all) {
     INFO(s);
     std::size_t n = 0;
     std::string d = compile_with_good(s, &n);
