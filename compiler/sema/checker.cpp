@@ -686,6 +686,13 @@ bool RuleChecker::value_test(const std::string& field, const Scalar& key, const 
         return true;
       }
     }
+    if ((sf->type == FieldType::kTime || sf->type == FieldType::kFileTime) && literal) {
+      // One instant, every shipper's spelling of it (windows-events.md §6).
+      if (auto spellings = xform::time_spellings(*literal)) {
+        *out = any_spelling(t, *spellings);
+        return true;
+      }
+    }
     if (sf->type == FieldType::kCode && literal) {
       for (auto& [code, rendered] : schema_->codes) {
         if (text::fold_case(*literal) == text::fold_case(code) ||

@@ -195,4 +195,41 @@ bool expand_placeholders(const std::string& raw, const PlaceholderMap& map,
   return true;
 }
 
+std::optional<std::vector<std::string>> time_spellings(const std::string& value) {
+  // YYYY-MM-DD[T ]HH:MM:SS[.f{1,9}][Z | +00:00 | " +0000 UTC"]
+  auto digits = [&](std::size_t at, std::size_t n) {
+    if (at + n > value.size()) return false;
+    for (std::size_t i = at; i < at + n; ++i)
+      if (value[i] < '0' || value[i] > '9') return false;
+    return true;
+  };
+  if (value.size() < 19 || !digits(0, 4) || value[4] != '-' || !digits(5, 2) || value[7] != '-' ||
+      !digits(8, 2) || (value[10] != 'T' && value[10] != 't' && value[10] != ' ') || !digits(11, 2) ||
+      value[13] != ':' || !digits(14, 2) || value[16] != ':' || !digits(17, 2))
+    return std::nullopt;
+  std::size_t i = 19;
+  std::string fraction;
+  if (i < value.size() && value[i] == '.') {
+    std::size_t j = i + 1;
+    while (j < value.size() && value[j] >= '0' && value[j] <= '9') ++j;
+    if (j == i + 1 || j - i - 1 > 9) return std::nullopt;
+    fraction = value.substr(i + 1, j - i - 1);
+    i = j;
+  }
+  std::string rest = value.substr(i);
+  if (!(rest.empty() || rest == "Z" || rest == "z" || rest == "+00:00" || rest == " +0000 UTC"))
+    return std::nullopt;
+  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+  const std::string date = value.substr(0, 10), clock = value.substr(11, 8);
+  std::vector<std::string> fractions;
+  if (fraction.empty()) fractions.push_back("");
+  for (std::size_t n = std::max<std::size_t>(fraction.size(), 1); n <= 9; ++n)
+    fractions.push_back("." + fraction + std::string(n - fraction.size(), '0'));
+  std::vector<std::string> out;
+  for (const char* sep : {"T", " "})
+    for (const std::string& f : fractions)
+      for (const char* zone : {"Z", "", " +0000 UTC"}) out.push_back(date + sep + clock + f + zone);
+  return out;
+}
+
 }  // namespace sigmatch::sema::xform

@@ -5,6 +5,7 @@
 // Tested by tests/unit/value_transforms_test.cpp.
 #pragma once
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,12 @@ std::vector<std::string> base64_offsets(const std::string& bytes);
 // becomes each of - / – — ― (cartesian product over the positions). Empty when the value has
 // more than 5 such flags (5^6 spellings is more than any rule means).
 std::vector<Toks> windash(const Toks& t);
+
+// Every spelling shippers give one UTC instant (windows-events.md §1 and §6): `T` or a space
+// between date and time; 0-9 fractional digits (trailing zeros padded to any length up to 9);
+// `Z`, nothing (python-evtx) or ` +0000 UTC` (Go, Elastic Agent) after it. `value` is parsed in
+// any of those shapes (also `+00:00`); nullopt when it is not a timestamp.
+std::optional<std::vector<std::string>> time_spellings(const std::string& value);
 
 using PlaceholderMap = std::map<std::string, std::vector<std::string>>;
 // Replaces %name% with each value of the map (cartesian product); "\%" is a literal '%'.
