@@ -83,6 +83,32 @@ huge_record() {
 t0=$(date +%s.%N)
 before_json() { cat "$pos/win_security_cng_key_import.positive.jsonl"; head -1 "$pos/win_security_dpapi_masterkey_backup_attempt.positive.jsonl"; }
 after_json() { cat "$pos/win_security_dpapi_masterkey_backup_failure.positive.jsonl" "$pos/win_security_cng_user_key_export_uncommon.positive.jsonl"; }
+# huge_checks KIND BIG CONTROL RECORD READ WANT: the checks both formats share. BIG has one
+# too-large record (number RECORD) among good ones; CONTROL has the same good records around a
+# small malformed one. Runs are named <KIND>control, <KIND>1 and <KIND>strict.
+huge_checks() {
+  local k=$1 big=$2 control=$3 rec=$4 read=$5 want=$6 matches
+  run "${k}control" --rules "$rules" "$control"
+  check "$k control: the good records ($want) all match a rule" [ "$(records_in "$tmp/${k}control.out")" = "$want" ]
+  matches=$(grep -c . "$tmp/${k}control.out")
+  run "${k}1" --stats --rules "$rules" "$big"
+  check "$k: exit 0 without --strict" rc_is "${k}1" 0
+  check "$k: the huge record is reported as record $rec, too large" \
+    grep -Fqx -e "$big:$rec: malformed record: record too large (limit $limit bytes)" "$tmp/${k}1.err"
+  check "$k: exactly one malformed record reported" [ "$(malformed_lines "$tmp/${k}1.err")" = 1 ]
+  check "$k: summary counts $read read, $((read - 1)) evaluated, 1 malformed, $matches matches" \
+    grep -Fqx -e "$read records read, $((read - 1)) evaluated, 1 malformed, $matches matches" "$tmp/${k}1.err"
+  check "$k: every good record before and after it is evaluated and printed" \
+    [ "$(records_in "$tmp/${k}1.out")" = "$want" ]
+  strip_path "$tmp/${k}control.out" > "$tmp/${k}control.stripped"
+  strip_path "$tmp/${k}1.out" > "$tmp/${k}1.stripped"
+  check "$k: detections equal those of the control file" same "$tmp/${k}control.stripped" "$tmp/${k}1.stripped"
+  check "$k: peak RSS below $rss_bound_kb KiB" rss_ok "${k}1"
+  run "${k}strict" --strict --rules "$rules" "$big"
+  check "$k: --strict exits 1" rc_is "${k}strict" 1
+  check "$k: --strict prints the same detections" same "$tmp/${k}1.out" "$tmp/${k}strict.out"
+}
+
 big=$tmp/big.jsonl
 { before_json; huge_record jsonl; after_json; } > "$big"
 echo "     generated $big: $(stat -c %s "$big") bytes in $(elapsed "$t0") s"
@@ -90,27 +116,8 @@ echo "     generated $big: $(stat -c %s "$big") bytes in $(elapsed "$t0") s"
 { before_json; echo '{"EventID": 5059, "Huge": "AAAA'; after_json; } > "$tmp/control.jsonl"
 want_records="1 2 3 5 6 7 8 9 "
 
-run control --rules "$rules" "$tmp/control.jsonl"
-check "control: good records 1-3 and 5-9 all match a rule" [ "$(records_in "$tmp/control.out")" = "$want_records" ]
-matches=$(grep -c . "$tmp/control.out")
-
-run j1 --stats --rules "$rules" "$big"
-check "jsonl: exit 0 without --strict" rc_is j1 0
-check "jsonl: the huge line is reported as record 4, too large" \
-  grep -Fqx -e "$big:4: malformed record: record too large (limit $limit bytes)" "$tmp/j1.err"
-check "jsonl: exactly one malformed record reported" [ "$(malformed_lines "$tmp/j1.err")" = 1 ]
-check "jsonl: summary counts 9 read, 8 evaluated, 1 malformed, $matches matches" \
-  grep -Fqx -e "9 records read, 8 evaluated, 1 malformed, $matches matches" "$tmp/j1.err"
-check "jsonl: every good record before and after it is evaluated and printed" \
-  [ "$(records_in "$tmp/j1.out")" = "$want_records" ]
-strip_path "$tmp/control.out" > "$tmp/control.stripped"
-strip_path "$tmp/j1.out" > "$tmp/j1.stripped"
-check "jsonl: detections equal those of the control file" same "$tmp/control.stripped" "$tmp/j1.stripped"
-check "jsonl: peak RSS below $rss_bound_kb KiB" rss_ok j1
-
-run strict --strict --rules "$rules" "$big"
-check "jsonl: --strict exits 1" rc_is strict 1
-check "jsonl: --strict prints the same detections" same "$tmp/j1.out" "$tmp/strict.out"
+huge_checks jsonl "$big" "$tmp/control.jsonl" 4 9 "$want_records"
+matches=$(grep -c . "$tmp/jsonlcontrol.out")
 
 run plain --rules "$rules" "$big"
 check "jsonl: without --stats the summary is still printed (1 malformed)" \
@@ -125,7 +132,7 @@ done
 run stdin --rules "$rules" - < "$big"
 check "jsonl: stdin reports record 4" grep -Fqx -e "-:4: malformed record: record too large (limit $limit bytes)" "$tmp/stdin.err"
 strip_path "$tmp/stdin.out" > "$tmp/stdin.stripped"
-check "jsonl: stdin prints the same detections" same "$tmp/j1.stripped" "$tmp/stdin.stripped"
+check "jsonl: stdin prints the same detections" same "$tmp/jsonl1.stripped" "$tmp/stdin.stripped"
 rm -f "$big"
 
 # --- A good 60 MiB record under the limit is evaluated (window grown, not skipped) ---------
@@ -150,26 +157,7 @@ echo "     generated $big: $(stat -c %s "$big") bytes in $(elapsed "$t0") s"
 { sed -n 4,5p "$xml_events"; echo '<Event><System><EventID>4692</EventID></System><EventData><Data Name="Huge">AAAA</EventData></Event>'; sed -n 6,7p "$xml_events"; } > "$tmp/control.xml"
 want_records="1 2 4 5 "
 
-run xcontrol --rules "$rules" "$tmp/control.xml"
-check "xml control: good events 1-2 and 4-5 all match a rule" [ "$(records_in "$tmp/xcontrol.out")" = "$want_records" ]
-matches=$(grep -c . "$tmp/xcontrol.out")
-
-run x1 --stats --rules "$rules" "$big"
-check "xml: exit 0 without --strict" rc_is x1 0
-check "xml: the huge event is reported as record 3, too large" \
-  grep -Fqx -e "$big:3: malformed record: record too large (limit $limit bytes)" "$tmp/x1.err"
-check "xml: exactly one malformed record reported" [ "$(malformed_lines "$tmp/x1.err")" = 1 ]
-check "xml: summary counts 5 read, 4 evaluated, 1 malformed, $matches matches" \
-  grep -Fqx -e "5 records read, 4 evaluated, 1 malformed, $matches matches" "$tmp/x1.err"
-check "xml: every good event before and after it is evaluated and printed" \
-  [ "$(records_in "$tmp/x1.out")" = "$want_records" ]
-strip_path "$tmp/xcontrol.out" > "$tmp/xcontrol.stripped"
-strip_path "$tmp/x1.out" > "$tmp/x1.stripped"
-check "xml: detections equal those of the control file" same "$tmp/xcontrol.stripped" "$tmp/x1.stripped"
-check "xml: peak RSS below $rss_bound_kb KiB" rss_ok x1
-run xstrict --strict --rules "$rules" "$big"
-check "xml: --strict exits 1" rc_is xstrict 1
-check "xml: --strict prints the same detections" same "$tmp/x1.out" "$tmp/xstrict.out"
+huge_checks xml "$big" "$tmp/control.xml" 3 5 "$want_records"
 rm -f "$big"
 
 echo "$passed passed, $failed failed"
