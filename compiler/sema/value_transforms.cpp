@@ -129,17 +129,48 @@ std::vector<std::string> base64_offsets(const std::string& v) {
   return out;
 }
 
+// Whether a code point is a word character in the sense of pySigma's `\w` (Python: alphanumeric
+// or '_'). Non-ASCII is taken as a word character except the punctuation and symbol blocks a
+// value realistically holds next to a flag: Latin-1 punctuation, x and ÷, General Punctuation
+// (the en/em dashes and the horizontal bar windash itself produces), arrows and math
+// operators, CJK and fullwidth punctuation.
+static bool word_cp(char32_t c) {
+  if (c < 0x80) return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  if (c >= 0xA0 && c <= 0xBF)  // ª ² ³ µ ¹ º ¼ ½ ¾ are alphanumeric, the rest is not
+    return c == 0xAA || c == 0xB2 || c == 0xB3 || c == 0xB5 || c == 0xB9 || c == 0xBA || (c >= 0xBC && c <= 0xBE);
+  if (c < 0xA0 || c == 0xD7 || c == 0xF7) return false;
+  if ((c >= 0x2000 && c <= 0x206F) || (c >= 0x2190 && c <= 0x23FF) || (c >= 0x3000 && c <= 0x3003) ||
+      (c >= 0xFF01 && c <= 0xFF0F))
+    return false;
+  return true;
+}
+
 std::vector<Toks> windash(const Toks& t) {
-  auto word = [&](std::size_t i) {
-    if (i >= t.size() || t[i].wild) return false;
+  // The code point whose UTF-8 encoding ends at (before) or starts at (after) token i.
+  auto literal = [&](std::size_t i) { return i < t.size() && !t[i].wild; };
+  auto word_after = [&](std::size_t i) {
+    if (!literal(i)) return false;
     unsigned char c = t[i].c;
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+    if (c < 0x80) return word_cp(c);
+    if (c < 0xC0) return true;  // a stray continuation byte (invalid UTF-8): as before
+    std::size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    char32_t cp = n == 4 ? c & 0x07 : n == 3 ? c & 0x0F : n == 2 ? c & 0x1F : c;
+    for (std::size_t k = 1; k < n; ++k) {
+      if (!literal(i + k) || (t[i + k].c & 0xC0) != 0x80) return true;  // invalid UTF-8: as before
+      cp = (cp << 6) | (t[i + k].c & 0x3F);
+    }
+    return word_cp(cp);
+  };
+  auto word_before = [&](std::size_t i) {  // i: index of the token before the dash
+    std::size_t start = i;
+    while (start > 0 && literal(start) && (t[start].c & 0xC0) == 0x80 && i - start < 3) --start;
+    return word_after(start);
   };
   std::vector<std::size_t> positions;
   for (std::size_t i = 0; i < t.size(); ++i) {
     if (t[i].wild || (t[i].c != '-' && t[i].c != '/')) continue;
-    bool before_word = i > 0 && word(i - 1);
-    if (!before_word && word(i + 1)) positions.push_back(i);
+    bool before_word = i > 0 && word_before(i - 1);
+    if (!before_word && word_after(i + 1)) positions.push_back(i);
   }
   static const char* kDashes[] = {"-", "/", "\xE2\x80\x93", "\xE2\x80\x94", "\xE2\x80\x95"};
   std::vector<Toks> out;
