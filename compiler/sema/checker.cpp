@@ -586,7 +586,17 @@ bool RuleChecker::value_test(const std::string& field, const Scalar& key, const 
     o.set_log_errors(false);
     RE2 re(v.text, o);
     if (!re.ok()) {
-      error(Code::S0004, value_loc(v), "invalid regular expression: " + re.error());
+      // RE2 names the offending piece (error_arg): put the caret under it when it occurs in the
+      // value as written (escapes in YAML quoting can make the spelling differ).
+      const std::string& arg = re.error_arg();
+      std::size_t at = arg.empty() ? std::string::npos : v.text.find(arg);
+      diag::SourceLoc where = at == std::string::npos ? value_loc(v)
+                                                      : value_loc(v, at, static_cast<std::uint32_t>(arg.size()));
+      bool backref = re.error_code() == RE2::ErrorBadEscape && arg.size() == 2 && arg[0] == '\\' &&
+                     arg[1] >= '1' && arg[1] <= '9';
+      error(Code::S0004, where,
+            backref ? "backreferences (" + arg + ") are not supported: RE2 guarantees linear-time matching"
+                    : "invalid regular expression: " + re.error());
       return false;
     }
     t.kind = TestKind::kRegex;
