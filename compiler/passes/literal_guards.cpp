@@ -23,6 +23,7 @@
 #include <re2/filtered_re2.h>
 
 #include <algorithm>
+#include <cctype>
 #include <unordered_map>
 
 #include "compiler/passes/pass.hpp"
@@ -37,12 +38,24 @@ bool ascii(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
+// Whether an inline flag group ("(?i)", "(?si)", "(?s-m:...)", "(?-i)") mentions 'i'. Any
+// mention disqualifies the pattern (conservative: "(?-i)" would be fine, but is rare).
+bool has_inline_i(const std::string& pat) {
+  for (std::size_t at = pat.find("(?"); at != std::string::npos; at = pat.find("(?", at + 2)) {
+    std::size_t k = at + 2;
+    bool i = false;
+    while (k < pat.size() && (std::isalpha(static_cast<unsigned char>(pat[k])) || pat[k] == '-')) i |= pat[k++] == 'i';
+    if (i && k < pat.size() && (pat[k] == ')' || pat[k] == ':')) return true;
+  }
+  return false;
+}
+
 // The atoms at least one of which every match of `pattern` contains; empty when there are none
 // we can use.
 std::vector<std::string> atoms_of(const ir::Pred& p) {
   if (p.regex_flags & bytecode::kRegexCaseInsensitive) return {};
   const std::string& pat = p.operand;
-  if (!ascii(pat) || pat.find("(?i") != std::string::npos || pat.find("\\x{") != std::string::npos ||
+  if (!ascii(pat) || has_inline_i(pat) || pat.find("\\x{") != std::string::npos ||
       pat.find("\\p") != std::string::npos || pat.find("\\P") != std::string::npos)
     return {};
   re2::FilteredRE2 f(static_cast<int>(kMinAtomLength));

@@ -259,7 +259,7 @@ std::optional<std::vector<std::string>> time_spellings(const std::string& value)
   std::vector<std::string> out;
   for (const char* sep : {"T", " "})
     for (const std::string& f : fractions)
-      for (const char* zone : {"Z", "", " +0000 UTC"}) out.push_back(date + sep + clock + f + zone);
+      for (const char* zone : {"Z", "", " +0000 UTC", "+00:00"}) out.push_back(date + sep + clock + f + zone);
   return out;
 }
 

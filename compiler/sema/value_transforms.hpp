@@ -36,8 +36,8 @@ std::vector<Toks> windash(const Toks& t);
 
 // Every spelling shippers give one UTC instant (windows-events.md §1 and §6): `T` or a space
 // between date and time; 0-9 fractional digits (trailing zeros padded to any length up to 9);
-// `Z`, nothing (python-evtx) or ` +0000 UTC` (Go, Elastic Agent) after it. `value` is parsed in
-// any of those shapes (also `+00:00`); nullopt when it is not a timestamp.
+// `Z`, nothing (python-evtx), ` +0000 UTC` (Go, Elastic Agent) or `+00:00` (Python isoformat)
+// after it. `value` is parsed in any of those shapes; nullopt when it is not a timestamp.
 std::optional<std::vector<std::string>> time_spellings(const std::string& value);
 
 using PlaceholderMap = std::map<std::string, std::vector<std::string>>;

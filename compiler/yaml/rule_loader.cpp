@@ -304,9 +304,11 @@ bool may_loop(std::string_view text) {
     while (!pre.empty() && (pre.back() == ' ' || pre.back() == '\t')) pre.remove_suffix(1);
     if (pre.empty()) return true;
     if (std::string_view("'\"]}-?:.").find(pre.back()) != std::string_view::npos) return true;
+    // A tag, anchor or alias may follow a quote or bracket with no space ("a"&b ,): look for
+    // their indicators anywhere in the last word, not only at its start.
     std::size_t word = pre.find_last_of(" \t");
-    char first = pre[word == std::string_view::npos ? 0 : word + 1];
-    if (first == '!' || first == '&' || first == '*') return true;
+    std::string_view last = pre.substr(word == std::string_view::npos ? 0 : word + 1);
+    if (last.find_first_of("!&*") != std::string_view::npos) return true;
   }
   return false;
 }
@@ -337,8 +339,11 @@ std::vector<RuleDoc> load_rules(const std::string& file, const std::string& text
       sink.report(Code::Y0001, diag::SourceLoc{file, static_cast<std::uint32_t>(m->line + 1),
                                               static_cast<std::uint32_t>(m->column + 1), 1},
                   "invalid YAML: ',' outside a flow collection ([...] or {...})");
-      // The documents before the bad one still load (a batch loses only what is broken).
-      roots = YAML::LoadAll(text.substr(0, static_cast<std::size_t>(m->pos)));
+      // The documents before the bad one still load (a batch loses only what is broken). The
+      // mark counts decoded characters: a UTF-8 BOM is not counted, UTF-16 input is not bytes.
+      // Cut only where the text really has the ',' (else load nothing more from this file).
+      std::size_t cut = static_cast<std::size_t>(m->pos) + (text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0);
+      if (cut < text.size() && text[cut] == ',') roots = YAML::LoadAll(text.substr(0, cut));
     } else {
       roots = YAML::LoadAll(text);
     }

@@ -134,6 +134,9 @@ void scan_field(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint
   };
   if (f == p.fields.size()) {  // the keyword index: every value of the record
     fold_values(p, s, ev);
+    // No values: nothing to scan (an empty joined buffer would report the empty literal, which
+    // no value contains).
+    if (s.kw_values_.empty()) return;
     if (p.kw_separator >= 0) {
       p.field_index[f].scan(s.kw_buf_, hit);
     } else {  // every byte value occurs in some keyword literal: value by value

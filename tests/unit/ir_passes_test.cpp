@@ -129,6 +129,9 @@ TEST_CASE("literal-guards: regexes and globs get the literal every match contain
   // No guard where folding differs from RE2's case-insensitive matching, or nothing is required.
   CHECK(guarded(vm::PredKind::kRegex, "F", "shutdown", bytecode::kRegexCaseInsensitive).find("contains") == std::string::npos);
   CHECK(guarded(vm::PredKind::kRegex, "F", "(?i)shutdown").find("contains") == std::string::npos);
+  CHECK(guarded(vm::PredKind::kRegex, "F", "(?si)shutdown").find("contains") == std::string::npos);
+  CHECK(guarded(vm::PredKind::kRegex, "F", "(?s-m:x)shutdown(?mi:y)").find("contains") == std::string::npos);
+  CHECK(guarded(vm::PredKind::kRegex, "F", "(?P<name>shutdown)").find("contains") != std::string::npos);
   CHECK(guarded(vm::PredKind::kRegex, "F", "a|bcdef").find("contains") == std::string::npos);  // 'a' is too short
   CHECK(guarded(vm::PredKind::kRegex, "F", ".*").find("contains") == std::string::npos);
   // Globs: the longest literal run, escapes resolved; keyword globs get a keyword guard.

@@ -107,7 +107,7 @@ TEST_CASE("documents starting with ',' (yaml-cpp LoadAll loop)") {
   const char* shapes[] = {",vt", ",", " ,", "\n,", "# c\n,", "...\n,", "---\n,", "--- ,", "--- # c\n,",
                           "%YAML 1.2\n---\n,", "!x ,", "&a ,", "!!str ,", "&a !x ,", "'a' ,", "\"a\" ,",
                           "[a] ,", "{a: b} ,", "[a],", "\xEF\xBB\xBF,", "a: b\n---\n,x", "a: b\r\n---\r\n,",
-                          "- a\n---\n  ,", "a: b\n--- !x ,"};
+                          "- a\n---\n  ,", "a: b\n--- !x ,", "\"a\"&b ,", "'a'!t ,", "[]&a ,"};
   std::vector<std::string> all(std::begin(shapes), std::end(shapes));
   // Read as UTF-16 by yaml-cpp (found by fuzz_rule_yaml): BE without BOM, LE and BE with BOM.
   all.push_back(std::string("\0,a\x90\0\xd9\x12\x80" "A", 9));
