@@ -343,7 +343,7 @@ Status verify(std::string_view bytes, std::unique_ptr<vm::VerifiedProgram>* out,
                     &Verifier::meta, &Verifier::prefilter}) {
     if (Status s = (v.*step)(); !s.ok()) return s;
   }
-  vm::prepare(*v.p, options);  // derived runtime structures (literal index, rule blocks); cannot fail
+  if (options.run) vm::prepare(*v.p, options);  // derived runtime structures (literal index, rule blocks); cannot fail
   *out = std::move(v.p);
   return {};
 }
