@@ -68,8 +68,7 @@ struct PredEffect {
 
 }  // namespace
 
-const DispatchGroup& Dispatch::route(const VerifiedProgram& p, Scratch& s, const Event& ev) const {
-  (void)p;
+const DispatchGroup& Dispatch::route(Scratch& s, const Event& ev) const {
   std::uint32_t id[2];
   for (int k = 0; k < 2; ++k) {
     const DispatchField& f = field[k];

@@ -51,7 +51,7 @@ struct Dispatch {
 
   // The group of `ev` (folds the dispatch fields through the scratch cache). Also memoises the
   // dispatch fields' eq predicates as decided (true ones into s.matched_ for the prefilter).
-  const DispatchGroup& route(const VerifiedProgram& p, Scratch& s, const Event& ev) const;
+  const DispatchGroup& route(Scratch& s, const Event& ev) const;
 };
 
 // Fills p.dispatch; leaves it disabled when the program has no Channel/EventID field, is not laid

@@ -79,7 +79,7 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
     idx = LiteralIndex{};
     for (std::uint32_t i = 0; i < p.preds.size(); ++i) {
       bool kw = is_keyword_pred(p.preds[i].kind);
-      if (p.pred_indexed[i] && (kw ? f == p.fields.size() : (!kw && p.preds[i].field == f))) p.pred_indexed[i] = 0;
+      if (p.pred_indexed[i] && (kw ? f == p.fields.size() : p.preds[i].field == f)) p.pred_indexed[i] = 0;
     }
   }
 

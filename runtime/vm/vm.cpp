@@ -72,7 +72,6 @@ bool eval_keyword(const VerifiedProgram& p, const Pred& pr, Scratch& s, const Ev
 }
 
 bool eval_uncached(const VerifiedProgram& p, Scratch& s, const Event& ev, const Pred& pr) {
-  (void)p;
   if (is_keyword_pred(pr.kind)) return eval_keyword(p, pr, s, ev);
   const FieldValue& fv = ev.get(pr.field);
   switch (pr.kind) {
@@ -196,7 +195,7 @@ void run(const VerifiedProgram& p, Scratch& s, const Event& ev, std::vector<std:
   }
   // Dispatch: the record's Channel/EventID group says which rules can match it at all and
   // which indexed fields those rules need (dispatch.hpp). Without it: every rule, every field.
-  const DispatchGroup* g = p.use_dispatch ? &p.dispatch.route(p, s, ev) : nullptr;
+  const DispatchGroup* g = p.use_dispatch ? &p.dispatch.route(s, ev) : nullptr;
   // Prefilter: scan the indexed fields once, then run only the rules that can still match —
   // those with no literal requirement plus those one of whose required literals was found.
   for (std::uint32_t f : g ? g->fields : p.prefilter_fields)
