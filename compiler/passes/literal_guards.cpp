@@ -12,7 +12,8 @@
 // in the lower-cased text cannot match, and its prefilter is monotone, so every match contains
 // at least one atom: the rewrite keeps every match. The guard is a literal predicate: the
 // prefilter can require it and the field's literal index decides it in its one scan, so the
-// regex-only SigmaHQ rules stop running RE2 on every CommandLine (24 process-creation rules did).
+// regex-only SigmaHQ rules stop running RE2 on every CommandLine (all-Windows rule set, 200k
+// generated records: 11.0 -> 3.4 regex and 8.9 -> 0.4 glob evaluations per record).
 //
 // Only where lower-casing the text is exactly what our case folding does: case-sensitive
 // patterns whose atoms and source are ASCII. Case-insensitive matching (flag i, inline (?i))

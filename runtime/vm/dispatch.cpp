@@ -14,7 +14,7 @@ namespace {
 
 // Caps that keep a hostile image (thousands of distinct EventID literals) from making the table
 // or the groups large; beyond them the program simply runs undispatched. The SigmaHQ Windows
-// corpus needs 38 x 300 cells and about 230 groups.
+// rule set (2,872 rules) needs 38 x 271 cells and 453 groups.
 constexpr std::size_t kMaxCells = 1u << 18;
 constexpr std::size_t kMaxGroups = 4096;
 

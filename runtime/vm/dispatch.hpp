@@ -1,13 +1,13 @@
 // dispatch.hpp — dispatch on Channel and EventID before anything else is evaluated: a record's
 // two values select a group, precomputed at load, holding the rules that can possibly match a
 // record with those values and the indexed fields those rules need scanned. A Security 4624
-// record then never meets the ~1,500 Sysmon/4688 process-creation rules nor scans their fields.
+// record then never meets the ~1,400 Sysmon/4688 process-creation rules nor scans their fields.
 //
 // Derived from the verified code, not from an image section, so it holds for any image: a
 // forward dataflow over each rule's block computes, per dispatch field, the set of values the
 // field can hold on some path that reaches the rule's MATCH (or "any"). A path reaching MATCH
 // passed every test on it, so its value survives each meet: the sets over-approximate and the
-// dispatch never drops a match (tests/unit/vm_test.cpp, the e2e and corpus differential tests
+// dispatch never drops a match (tests/e2e/dispatch, and the e2e and corpus differential tests
 // compare against the reference evaluator and against the linear, undispatched run).
 #pragma once
 #include <cstdint>

@@ -138,8 +138,8 @@ class LiteralIndex {
   std::vector<std::uint32_t> outputs_;
   // Dense DFA rows for the first dense_states_ states (the shallow ones, where a scan spends
   // nearly all its time), over byte classes: every byte that occurs in no literal shares class
-  // 0 (it always leads back to the root), the others get one class each. CommandLine's 11,000
-  // SigmaHQ literals use ~70 distinct bytes, so a row is ~280 bytes instead of 1 KiB.
+  // 0 (it always leads back to the root), the others get one class each. CommandLine's 11,139
+  // SigmaHQ Windows literals use 155 distinct bytes, so a row is 624 bytes instead of 1 KiB.
   std::vector<std::uint32_t> dense_;
   std::uint32_t dense_states_ = 0;
   std::uint32_t classes_ = 1;

@@ -76,7 +76,7 @@ std::size_t seq_len(std::string_view s, std::size_t i) {
 
 // ASCII fast path: 8 bytes at a time while no byte has its high bit set (SWAR: a byte is
 // upper-case when adding 0x80-'A' sets its high bit and adding 0x7F-'Z' does not; OR-ing in
-// 0x20 lower-cases it). Values are almost always ASCII; this runs at about a byte per cycle.
+// 0x20 lower-cases it). Values are almost always ASCII.
 static std::size_t fold_ascii_prefix(std::string_view in, char* dst) {
   constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
   std::size_t i = 0;
