@@ -340,8 +340,8 @@ std::vector<RuleDoc> load_rules(const std::string& file, const std::string& text
                                               static_cast<std::uint32_t>(m->column + 1), 1},
                   "invalid YAML: ',' outside a flow collection ([...] or {...})");
       // The documents before the bad one still load (a batch loses only what is broken). The
-      // mark counts decoded characters: a UTF-8 BOM is not counted, UTF-16 input is not bytes.
-      // Cut only where the text really has the ',' (else load nothing more from this file).
+      // mark is a position in yaml-cpp's decoded stream (after a UTF-8 BOM; UTF-16 is not bytes):
+      // cut only where the text really has the ',' (else load nothing more from this file).
       std::size_t cut = static_cast<std::size_t>(m->pos) + (text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0);
       if (cut < text.size() && text[cut] == ',') roots = YAML::LoadAll(text.substr(0, cut));
     } else {

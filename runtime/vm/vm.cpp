@@ -13,14 +13,7 @@ namespace {
 
 // The event value as the predicate needs it: folded (case-insensitive, the default) or raw.
 std::string_view value_for(const Pred& pr, Scratch& s, std::string_view raw, std::uint32_t field) {
-  if (pr.flags & bytecode::kPredCased) return raw;
-  if (s.fold_gen_[field] != s.gen_) {
-    std::string& f = s.folded_[field];
-    f.clear();
-    text::fold_case_append(raw, f);
-    s.fold_gen_[field] = s.gen_;
-  }
-  return s.folded_[field];
+  return (pr.flags & bytecode::kPredCased) ? raw : s.folded(field, raw);
 }
 
 bool match_string(PredKind k, std::string_view v, std::string_view lit) {
