@@ -1,11 +1,15 @@
 // literal_index.cpp — Aho-Corasick construction (see literal_index.hpp): a trie renumbered in
-// BFS order with sorted sparse edges, BFS failure links, dictionary-suffix links so a scan
-// visits only nodes that report something, and dense byte-class rows for the shallow states.
+// BFS order, BFS failure links, dictionary-suffix links so a scan visits only states that report
+// something, dense byte-class rows for the states a scan visits most, and depth-first sparse
+// records for the rest.
 #include "runtime/vm/literal_index.hpp"
 
 #include <algorithm>
 
 namespace sigmatch::vm {
+namespace {
+constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+}  // namespace
 
 void LiteralIndex::add(std::string_view literal, Mode mode, std::uint32_t pred) {
   std::uint32_t id = static_cast<std::uint32_t>(patterns_.size());
@@ -14,7 +18,7 @@ void LiteralIndex::add(std::string_view literal, Mode mode, std::uint32_t pred) 
   if (literal.empty()) empty_patterns_.push_back(id);
 }
 
-bool LiteralIndex::build() {
+bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells) {
   std::size_t bound = 1;  // trie nodes <= 1 + total literal bytes
   for (std::string_view lit : literals_) {
     bound += lit.size();
@@ -70,57 +74,119 @@ bool LiteralIndex::build() {
   for (std::size_t qi = 0; qi < order.size(); ++qi)
     for (std::uint32_t k = kid_begin[order[qi]]; k < kid_begin[order[qi] + 1]; ++k) order.push_back(kids[k]);
   for (std::uint32_t i = 0; i < order.size(); ++i) renum[order[i]] = i;
-  // 3. Flatten: nodes, sorted edges, outputs.
+  // 3. Flatten (BFS numbers): children CSR sorted by byte, depth, outputs.
   for (auto& e : ends) e.first = renum[e.first];
   std::sort(ends.begin(), ends.end());
-  nodes_.assign(count, Node{});
-  edges_.clear();
-  edges_.reserve(count);
+  std::vector<std::uint32_t> kb(count + 1, 0), kid(count > 0 ? count - 1 : 0), depth(count, 0);
+  std::vector<unsigned char> kc(kid.size());
+  reports_.assign(count, Report{});
   outputs_.clear();
   outputs_.reserve(ends.size());
   std::size_t e = 0;
   for (std::uint32_t s = 0; s < count; ++s) {
     std::uint32_t old = order[s];
-    nodes_[s].edge_begin = static_cast<std::uint32_t>(edges_.size());
-    for (std::uint32_t k = kid_begin[old]; k < kid_begin[old + 1]; ++k) edges_.push_back({via[kids[k]], renum[kids[k]]});
-    nodes_[s].edge_end = static_cast<std::uint32_t>(edges_.size());
-    nodes_[s].out_begin = static_cast<std::uint32_t>(outputs_.size());
+    kb[s + 1] = kb[s];
+    for (std::uint32_t k = kid_begin[old]; k < kid_begin[old + 1]; ++k) {
+      std::uint32_t t = renum[kids[k]];
+      kid[kb[s + 1]] = t;
+      kc[kb[s + 1]++] = via[kids[k]];
+      depth[t] = depth[s] + 1;
+    }
+    reports_[s].out_begin = static_cast<std::uint32_t>(outputs_.size());
     for (; e < ends.size() && ends[e].first == s; ++e) outputs_.push_back(ends[e].second);
-    nodes_[s].out_end = static_cast<std::uint32_t>(outputs_.size());
-    nodes_[s].out = nodes_[s].out_end != nodes_[s].out_begin;
+    reports_[s].out_end = static_cast<std::uint32_t>(outputs_.size());
   }
+  auto child = [&](std::uint32_t s, unsigned char c) {
+    for (std::uint32_t k = kb[s]; k < kb[s + 1]; ++k)
+      if (kc[k] == c) return kid[k];
+    return kNone;
+  };
+  auto has_out = [&](std::uint32_t s) { return reports_[s].out_end != reports_[s].out_begin; };
   // 4. Byte classes.
   classes_ = 1;
   for (int c = 0; c < 256; ++c) class_of_[c] = used[c] ? static_cast<std::uint16_t>(classes_++) : 0;
-  // 5. Failure and dictionary links, in BFS order. The goto function of the failure state is
-  // needed while building: `go` walks failure links (every state's link is already set, as it
-  // is shallower).
+  unsigned char class_byte[256] = {};
+  for (int c = 255; c >= 0; --c) class_byte[class_of_[c]] = static_cast<unsigned char>(c);
+  // 5. Failure and dictionary links, in BFS order: a state's failure state is shallower, so its
+  // link is already set when `go` walks it.
+  std::vector<std::uint32_t> fail(count, 0);
   auto go = [&](std::uint32_t s, unsigned char c) {
     for (;;) {
       std::uint32_t t = child(s, c);
       if (t != kNone) return t;
       if (s == 0) return 0u;
-      s = nodes_[s].fail;
+      s = fail[s];
     }
   };
-  for (std::uint32_t s = 0; s < nodes_.size(); ++s)
-    for (std::uint32_t e = nodes_[s].edge_begin; e < nodes_[s].edge_end; ++e) {
-      std::uint32_t t = edges_[e].to;
-      std::uint32_t f = s == 0 ? 0 : go(nodes_[s].fail, edges_[e].c);
-      nodes_[t].fail = f;
-      nodes_[t].dict = nodes_[f].out ? f : nodes_[f].dict;
+  for (std::uint32_t s = 0; s < count; ++s)
+    for (std::uint32_t k = kb[s]; k < kb[s + 1]; ++k) {
+      std::uint32_t t = kid[k];
+      std::uint32_t f = s == 0 ? 0 : go(fail[s], kc[k]);
+      fail[t] = f;
+      reports_[t].dict = has_out(f) ? f : reports_[f].dict;
     }
-  // 6. Dense rows for the shallowest states within the cell budget (always the root).
-  dense_states_ = static_cast<std::uint32_t>(
-      std::max<std::size_t>(1, std::min<std::size_t>(nodes_.size(), kMaxDenseCells / classes_)));
-  dense_.assign(static_cast<std::size_t>(dense_states_) * classes_, 0);  // class 0: root, no report
-  for (std::uint32_t s = 0; s < dense_states_; ++s) {
-    std::uint32_t* row = dense_.data() + static_cast<std::size_t>(s) * classes_;
-    // A state goes where its failure state goes, except on its own edges. The failure state is
-    // shallower, so its row is complete: copy it, then overwrite the children.
-    if (s != 0) std::copy_n(dense_.data() + static_cast<std::size_t>(nodes_[s].fail) * classes_, classes_, row);
-    for (std::uint32_t e = nodes_[s].edge_begin; e < nodes_[s].edge_end; ++e)
-      row[class_of_[edges_[e].c]] = with_flag(edges_[e].to);
+  // 6. Which states get dense rows (BFS order, so shallow states first), then codes: dense
+  // states r * classes_ in BFS order, sparse ones dense_end_ + their depth-first number.
+  std::vector<std::uint32_t> code(count, 0);
+  std::vector<char> dense(count, 0);
+  dense_node_.clear();
+  const bool all_dense = count * static_cast<std::size_t>(classes_) <= all_dense_cells;
+  for (std::uint32_t s = 0; s < count; ++s) {
+    bool want = all_dense || s == 0 || depth[s] <= 1 || kb[s + 1] - kb[s] >= kDenseFanout;
+    if (!want || (s != 0 && (dense_node_.size() + 1) * classes_ > dense_cells)) continue;
+    dense[s] = 1;
+    code[s] = static_cast<std::uint32_t>(dense_node_.size()) * classes_;
+    dense_node_.push_back(s);
+  }
+  dense_end_ = static_cast<std::uint32_t>(dense_node_.size()) * classes_;
+  sparse_node_.clear();
+  {
+    std::vector<std::uint32_t> stack{0};
+    while (!stack.empty()) {
+      std::uint32_t s = stack.back();
+      stack.pop_back();
+      if (!dense[s]) {
+        code[s] = dense_end_ + static_cast<std::uint32_t>(sparse_node_.size());
+        sparse_node_.push_back(s);
+      }
+      for (std::uint32_t k = kb[s + 1]; k-- > kb[s];) stack.push_back(kid[k]);  // byte order
+    }
+  }
+  auto with_flag = [&](std::uint32_t t) {
+    return code[t] | ((has_out(t) || reports_[t].dict != 0) ? kReports : 0u);
+  };
+  // 7. Dense rows: a state goes where its failure state goes, except on its own edges. When the
+  // failure state has a row (it is shallower: built already) copy it, else walk.
+  dense_.assign(dense_end_, 0);  // class 0: the root, no report
+  for (std::uint32_t r = 0; r < dense_node_.size(); ++r) {
+    std::uint32_t s = dense_node_[r];
+    std::uint32_t* row = dense_.data() + static_cast<std::size_t>(r) * classes_;
+    if (s != 0 && dense[fail[s]]) {
+      std::copy_n(dense_.data() + code[fail[s]], classes_, row);
+    } else if (s != 0) {
+      for (std::uint32_t k = 1; k < classes_; ++k) row[k] = with_flag(go(fail[s], class_byte[k]));
+    }
+    for (std::uint32_t k = kb[s]; k < kb[s + 1]; ++k) row[class_of_[kc[k]]] = with_flag(kid[k]);
+  }
+  // 8. Sparse records, in depth-first order.
+  sparse_.assign(sparse_node_.size(), Sparse{});
+  edge_c_.clear();
+  edge_to_.clear();
+  for (std::uint32_t x = 0; x < sparse_node_.size(); ++x) {
+    std::uint32_t s = sparse_node_[x];
+    Sparse& n = sparse_[x];
+    n.fail = code[fail[s]];
+    n.nkids = static_cast<std::uint16_t>(kb[s + 1] - kb[s]);
+    if (n.nkids == 1) {
+      n.kid = with_flag(kid[kb[s]]);
+      n.c = kc[kb[s]];
+    } else {
+      n.kid = static_cast<std::uint32_t>(edge_c_.size());
+      for (std::uint32_t k = kb[s]; k < kb[s + 1]; ++k) {
+        edge_c_.push_back(kc[k]);
+        edge_to_.push_back(with_flag(kid[k]));
+      }
+    }
   }
   literals_.clear();
   literals_.shrink_to_fit();

@@ -14,9 +14,13 @@ class LiteralIndex {
  public:
   enum class Mode : std::uint8_t { kEq, kPrefix, kSuffix, kContains };
   void add(std::string_view literal, Mode mode, std::uint32_t pred);
+  // Dense-row budgets, in cells (see dense_).
+  static constexpr std::size_t kDenseCells = 1u << 16;     // 256 KiB of rows per index at most
+  static constexpr std::size_t kAllDenseCells = 1u << 14;  // 64 KiB: small automata all dense
   // False (and nothing built) when the automaton could exceed kMaxStates: the caller then leaves
-  // the field's predicates unindexed (evaluated one by one).
-  bool build();
+  // the field's predicates unindexed (evaluated one by one). The budgets choose which states get
+  // dense rows (see dense_); tests vary them to cover every mix of dense and sparse states.
+  bool build(std::size_t dense_cells = kDenseCells, std::size_t all_dense_cells = kAllDenseCells);
   bool empty() const { return patterns_.empty(); }
   // A byte that occurs in no literal (it resets every match), or -1; valid after build().
   int unused_byte() const {
@@ -30,13 +34,23 @@ class LiteralIndex {
   // predicate may be reported more than once).
   template <class Fn>
   void scan(std::string_view value, Fn&& on_match) const {
-    // The loop runs on transition codes (state * classes_, see kReports): the next row is one
-    // add away, so each byte costs one dependent load. Locals keep the loads out of the chain.
     const std::size_t n = value.size();
-    const unsigned char* v = reinterpret_cast<const unsigned char*>(value.data());
+    automaton_scan(reinterpret_cast<const unsigned char*>(value.data()), n, on_match);
+    // The empty literal matches at position 0 (eq "" only for an empty value).
+    for (std::uint32_t k : empty_patterns_) {
+      const Pattern& p = patterns_[k];
+      if (p.mode != Mode::kEq || n == 0) on_match(p.pred);
+    }
+  }
+
+ private:
+  template <class Fn>
+  void automaton_scan(const unsigned char* v, std::size_t n, Fn& on_match) const {
+    // The loop runs on transition codes (see kReports): from a dense state the next row is one
+    // add away, so each byte costs one dependent load. Locals keep the loads out of the chain.
     const std::uint32_t* dense = dense_.data();
     const std::uint16_t* cls = class_of_;
-    const std::uint32_t dense_end = dense_states_ * classes_;
+    const std::uint32_t dense_end = dense_end_;
     auto step = [&](std::uint32_t code, std::size_t i) {
       return code < dense_end ? dense[code + cls[v[i]]] : sparse_step(code, v[i]);
     };
@@ -55,8 +69,8 @@ class LiteralIndex {
         std::uint32_t ta = step(code, i), tb = step(code_b, j);
         code = ta & kStateMask;
         code_b = tb & kStateMask;
-        if (ta & kReports) report(code / classes_, i, n, on_match);
-        if (tb & kReports) report(code_b / classes_, j, n, on_match);
+        if (ta & kReports) report(code, i, n, on_match);
+        if (tb & kReports) report(code_b, j, n, on_match);
       }
       i = j;  // B finishes alone
       code = code_b;
@@ -64,41 +78,45 @@ class LiteralIndex {
     for (; i < n; ++i) {
       std::uint32_t t = step(code, i);
       code = t & kStateMask;
-      if (t & kReports) report(code / classes_, i, n, on_match);
-    }
-    // The empty literal matches at position 0 (eq "" only for an empty value).
-    for (std::uint32_t k : empty_patterns_) {
-      const Pattern& p = patterns_[k];
-      if (p.mode != Mode::kEq || n == 0) on_match(p.pred);
+      if (t & kReports) report(code, i, n, on_match);
     }
   }
 
- private:
   struct Pattern {
     std::uint32_t pred;
     std::uint32_t length;
     Mode mode;
   };
-  struct Node {
-    std::uint32_t fail = 0;
-    std::uint32_t dict = 0;  // next node on the fail chain that has outputs (0 = none)
-    std::uint32_t edge_begin = 0, edge_end = 0;
+  // What a state reports: its own literals (outputs_[out_begin, out_end)) and, through dict,
+  // the next state on its failure chain that ends a literal (0 = none). Indexed by the state's
+  // BFS number; touched only when a transition carries kReports.
+  struct Report {
+    std::uint32_t dict = 0;
     std::uint32_t out_begin = 0, out_end = 0;
-    bool out = false;
   };
-  struct Edge {
-    unsigned char c;
-    std::uint32_t to;
+  // A state without a dense row: its children (one inline, several in edge_c_/edge_to_ sorted
+  // by byte) and its failure state's code. Numbered in depth-first order, so a chain of
+  // single-child states (most of a long literal) sits in consecutive 12-byte records and a walk
+  // down it touches a few cache lines, not one 600-byte row per byte.
+  struct Sparse {
+    std::uint32_t fail;  // the failure state's code (no flag)
+    std::uint32_t kid;   // nkids == 1: the child's code with its flag; else first edge
+    std::uint16_t nkids;
+    unsigned char c;  // nkids == 1: the child's byte
   };
-  // A transition is the target's code (state * classes_: the offset of its dense row), with
-  // kReports set when that state (or a state on its failure chain) ends a literal: the scan loop
-  // touches nothing else on most bytes. build() refuses automata whose codes could overflow.
+  // A transition is the target's code, with kReports set when that state (or a state on its
+  // failure chain) ends a literal: the scan loop touches nothing else on most bytes. Dense
+  // states have codes r * classes_ (the offset of row r, so the next row is one add away);
+  // sparse states have dense_end_ + their depth-first number. build() refuses automata whose
+  // codes could overflow.
   static constexpr std::uint32_t kReports = 0x80000000u, kStateMask = 0x7FFFFFFFu;
 
   template <class Fn>
-  void report(std::uint32_t s, std::size_t i, std::size_t n, Fn& on_match) const {
-    for (std::uint32_t o = nodes_[s].out ? s : nodes_[s].dict; o != 0; o = nodes_[o].dict) {
-      for (std::uint32_t k = nodes_[o].out_begin; k < nodes_[o].out_end; ++k) {
+  void report(std::uint32_t code, std::size_t i, std::size_t n, Fn& on_match) const {
+    std::uint32_t s = code < dense_end_ ? dense_node_[code / classes_] : sparse_node_[code - dense_end_];
+    for (std::uint32_t o = reports_[s].out_begin != reports_[s].out_end ? s : reports_[s].dict; o != 0;
+         o = reports_[o].dict) {
+      for (std::uint32_t k = reports_[o].out_begin; k < reports_[o].out_end; ++k) {
         const Pattern& p = patterns_[outputs_[k]];
         std::size_t start = i + 1 - p.length;
         bool ok = p.mode == Mode::kContains || (p.mode == Mode::kPrefix && start == 0) ||
@@ -108,43 +126,43 @@ class LiteralIndex {
       }
     }
   }
-  std::uint32_t child(std::uint32_t s, unsigned char c) const {
-    for (std::uint32_t e = nodes_[s].edge_begin; e < nodes_[s].edge_end; ++e)
-      if (edges_[e].c == c) return edges_[e].to;
-    return kNone;
-  }
-  std::uint32_t with_flag(std::uint32_t t) const {
-    return (t * classes_) | ((nodes_[t].out || nodes_[t].dict != 0) ? kReports : 0);
-  }
-  // Deep states (past the dense budget) walk sparse edges and failure links until a state with
-  // a dense row, or a child, is found. States are numbered in BFS order, so failure links only
-  // lead to lower numbers and the root (state 0) always has a row.
+  // A sparse state follows its own edge on c, else its failure link, until a state with that
+  // child or a dense row (the root always has one) is reached.
   std::uint32_t sparse_step(std::uint32_t code, unsigned char c) const {
-    std::uint32_t s = code / classes_;
     for (;;) {
-      if (s < dense_states_) return dense_[s * classes_ + class_of_[c]];
-      std::uint32_t t = child(s, c);
-      if (t != kNone) return with_flag(t);
-      s = nodes_[s].fail;
+      const Sparse& n = sparse_[code - dense_end_];
+      if (n.nkids == 1) {
+        if (n.c == c) return n.kid;
+      } else {
+        for (std::uint32_t e = n.kid, end = n.kid + n.nkids; e < end && edge_c_[e] <= c; ++e)
+          if (edge_c_[e] == c) return edge_to_[e];
+      }
+      code = n.fail;
+      if (code < dense_end_) return dense_[code + class_of_[c]];
     }
   }
-  static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
 
   std::vector<Pattern> patterns_;
   std::vector<std::string_view> literals_;  // build input (views into the image)
   std::vector<std::uint32_t> empty_patterns_;
-  std::vector<Node> nodes_;
-  std::vector<Edge> edges_;
   std::vector<std::uint32_t> outputs_;
-  // Dense DFA rows for the first dense_states_ states (the shallow ones, where a scan spends
-  // nearly all its time), over byte classes: every byte that occurs in no literal shares class
-  // 0 (it always leads back to the root), the others get one class each. CommandLine's 11,139
-  // SigmaHQ Windows literals use 155 distinct bytes, so a row is 624 bytes instead of 1 KiB.
+  std::vector<Report> reports_;
+  std::vector<Sparse> sparse_;
+  std::vector<unsigned char> edge_c_;
+  std::vector<std::uint32_t> edge_to_;
+  std::vector<std::uint32_t> dense_node_, sparse_node_;  // code -> BFS number, for report()
+  // Dense DFA rows over byte classes: every byte that occurs in no literal shares class 0 (it
+  // always leads back to the root), the others get one class each. CommandLine's 11,139
+  // SigmaHQ Windows literals use 155 distinct bytes, so a row is 624 bytes. Rows go to the
+  // states a scan visits most and that branch: the root, depth 1, and states with at least
+  // kDenseFanout children, in BFS order within the dense_cells budget; a whole automaton of at
+  // most all_dense_cells cells is dense. Giving every state a row (as before) made the
+  // all-Windows indexes ~4 MiB each, and a walk down a long literal missed the cache per byte.
   std::vector<std::uint32_t> dense_;
-  std::uint32_t dense_states_ = 0;
+  std::uint32_t dense_end_ = 0;  // dense rows * classes_: codes below it are dense
   std::uint32_t classes_ = 1;
   std::uint16_t class_of_[256] = {};
-  static constexpr std::size_t kMaxDenseCells = 1u << 20;  // 4 MiB of rows per index at most
+  static constexpr std::uint32_t kDenseFanout = 3;
   static constexpr std::size_t kSplitMin = 128;  // values shorter than this are walked once
   std::uint32_t max_len_ = 1;                   // longest literal (>= 1)
   static constexpr std::size_t kMaxStates = kStateMask / 257;  // codes fit below kReports

@@ -173,9 +173,10 @@ TEST_CASE("%% codes and their message texts are the same value") {
   }
 }
 
-// LiteralIndex against a naive search, with enough literals that the automaton outgrows its dense
-// rows (64 byte classes -> 16,384 dense states; 6,000 literals of 4-14 bytes make ~50,000 states),
-// so the scan crosses between dense rows and sparse edges/failure links in both directions.
+// LiteralIndex against a naive search, with enough literals (6,000 of 1-14 bytes, ~50,000 states)
+// that the automaton outgrows its dense rows, so the scan crosses between dense rows and sparse
+// records/failure links in both directions; and once per dense-row budget: the root alone (every
+// other state sparse), the default, and every state dense.
 TEST_CASE("LiteralIndex: dense and sparse states agree with a naive search in every mode") {
   using sigmatch::vm::LiteralIndex;
   std::mt19937 rng(7);
@@ -185,7 +186,12 @@ TEST_CASE("LiteralIndex: dense and sparse states agree with a naive search in ev
     for (char& c : s) c = alphabet[rng() % 8 == 0 ? rng() % alphabet.size() : rng() % 6];  // skewed: long shared runs
     return s;
   };
-  for (std::size_t count : {40u, 6000u}) {
+  struct Budget {
+    std::size_t dense_cells, all_dense_cells;
+  };
+  const Budget budgets[] = {{1, 1}, {LiteralIndex::kDenseCells, LiteralIndex::kAllDenseCells}, {1u << 30, 1u << 30}};
+  for (std::size_t count : {40u, 6000u})
+  for (const Budget& budget : budgets) {
     LiteralIndex idx;
     std::vector<std::pair<std::string, LiteralIndex::Mode>> lits;
     for (std::uint32_t i = 0; i < count; ++i) {
@@ -193,7 +199,7 @@ TEST_CASE("LiteralIndex: dense and sparse states agree with a naive search in ev
       if (i % 997 == 0) lits.back().first.clear();  // the empty literal, too
     }
     for (std::uint32_t i = 0; i < lits.size(); ++i) idx.add(lits[i].first, lits[i].second, i);
-    idx.build();
+    REQUIRE(idx.build(budget.dense_cells, budget.all_dense_cells));
     for (int t = 0; t < 400; ++t) {
       std::string v = random_text(0, t % 3 == 0 ? 600 : 60);  // long ones take the two-walk path
       std::set<std::uint32_t> got, want;
@@ -209,7 +215,7 @@ TEST_CASE("LiteralIndex: dense and sparse states agree with a naive search in ev
         }
         if (ok) want.insert(i);
       }
-      REQUIRE_MESSAGE(got == want, "count=" << count << " value=" << v);
+      REQUIRE_MESSAGE(got == want, "count=" << count << " dense_cells=" << budget.dense_cells << " value=" << v);
     }
   }
 }
