@@ -45,7 +45,7 @@ void print_diags(diag::DiagSink& sink, const diag::SourceCache& sources, const s
   std::string text = format == "json"    ? diag::render_json(sink.all())
                      : format == "sarif" ? diag::render_sarif(sink.all())
                                          : diag::render_text(sink.all(), sources);
-  std::fputs(text.c_str(), out);
+  std::fwrite(text.data(), 1, text.size(), out);
 }
 
 bool is_image_path(const std::string& p) {
@@ -130,7 +130,7 @@ int cmd_check(const std::vector<std::string>& paths, const std::string& format, 
   Compilation c = compile_paths(paths, opts, sink);
   print_diags(sink, c.sources, format, stdout);
   if (format == "text")
-    std::fprintf(stderr, "%zu files, %zu rules checked: %zu errors, %zu warnings\n", c.files.size(),
+    std::fprintf(stderr, "%zu files, %zu rules without errors; %zu errors, %zu warnings\n", c.files.size(),
                  c.rules.size(), sink.error_count(), sink.warning_count());
   for (auto& d : sink.all())
     if (d.code == diag::Code::I0001) return kExitUsage;
@@ -292,7 +292,8 @@ int cmd_scan(const std::vector<std::string>& rule_paths, std::vector<std::string
     }
     auto reader = input::open_reader(path, input::Format::kAuto, names, shapes, ropts, &err);
     if (!reader) {
-      std::fprintf(stderr, "sigmatch: %s: %s\n", path.c_str(), err.c_str());
+      // The input layer's message already starts with the path.
+      std::fprintf(stderr, "sigmatch: %s\n", err.c_str());
       io_error = true;
       continue;
     }
@@ -332,6 +333,12 @@ int cmd_explain(const std::vector<std::string>& paths, const std::string& emit, 
     std::fputs(bytecode::disassemble(prog->verified(), true).c_str(), stdout);
     return kExitOk;
   }
+  for (const auto& p : paths)
+    if (!fs::is_directory(p) && is_image_path(p)) {
+      std::fprintf(stderr, "sigmatch: %s: a compiled image can only be shown with --emit=asm, on its own\n",
+                   p.c_str());
+      return kExitUsage;
+    }
   diag::DiagSink sink;
   CompileOptions opts;
   opts.opt_level = emit == "ir" ? 0 : opt_level;

@@ -12,6 +12,18 @@ std::string_view sev_text(Severity s) {
 }
 
 
+// Control bytes (a NUL from yaml-cpp's "unknown escape character: \0", a binary file passed
+// as a rule) must not reach the terminal raw: a NUL would end the C string the CLI prints and
+// swallow every later diagnostic of the batch.
+std::string printable(std::string_view s) {
+  std::string o;
+  for (unsigned char c : s) {
+    if ((c < 0x20 && c != '\t') || c == 0x7f) o += fmt::format("\\x{:02x}", c);
+    else o += static_cast<char>(c);
+  }
+  return o;
+}
+
 std::string where(const SourceLoc& l) {
   if (l.file.empty()) return "";
   if (l.line == 0) return l.file + ": ";
@@ -22,7 +34,10 @@ void excerpt(std::string& out, const SourceLoc& l, const SourceCache& src) {
   if (l.line == 0) return;
   std::string_view line = src.line(l.file, l.line);
   if (line.empty()) return;
-  out += fmt::format("  {} | {}\n", l.line, line);
+  std::string shown(line);
+  for (char& c : shown)  // same width, so the caret still lines up
+    if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) c = '?';
+  out += fmt::format("  {} | {}\n", l.line, shown);
   std::string pad(fmt::format("  {} | ", l.line).size(), ' ');
   // Keep tabs so the caret lines up under tab-indented text.
   for (std::uint32_t i = 0; i + 1 < l.col && i < line.size(); ++i) pad += line[i] == '\t' ? '\t' : ' ';
@@ -53,10 +68,10 @@ std::string json_str(std::string_view s) {
 std::string render_text(const std::vector<Diagnostic>& diags, const SourceCache& src) {
   std::string out;
   for (const Diagnostic& d : diags) {
-    out += fmt::format("{}{}[{}]: {}\n", where(d.loc), sev_text(d.severity), code_text(d.code), d.message);
+    out += fmt::format("{}{}[{}]: {}\n", where(d.loc), sev_text(d.severity), code_text(d.code), printable(d.message));
     excerpt(out, d.loc, src);
     for (const Note& n : d.notes) {
-      out += fmt::format("{}note: {}\n", where(n.loc), n.message);
+      out += fmt::format("{}note: {}\n", where(n.loc), printable(n.message));
       excerpt(out, n.loc, src);
     }
   }

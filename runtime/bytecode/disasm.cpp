@@ -85,7 +85,7 @@ std::string disassemble(const vm::VerifiedProgram& p, bool synopsis) {
     if (synopsis) {
       if (line.size() < 34) line.append(34 - line.size(), ' ');
       line += " ; ";
-      if (static_cast<Op>(in.op) == Op::kMatch) line += std::string(p.rules[in.a].id) + " ";
+      if (static_cast<Op>(in.op) == Op::kMatch) line += std::string(p.rules[in.a].id) + " — ";
       if (static_cast<Op>(in.op) == Op::kTest) {
         const vm::Pred& pr = p.preds[in.a];
         line += std::string(vm::pred_info(pr.kind).mnemonic) + " " +

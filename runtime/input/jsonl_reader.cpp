@@ -79,6 +79,10 @@ class JsonlReader final : public Reader {
         return error(err, "record too large (limit " + std::to_string(options_.max_record_bytes) +
                               " bytes)", ev);
       }
+      // A UTF-8 BOM (Windows PowerShell `Out-File -Encoding utf8`) before the first record
+      // is not part of the JSON; detect_format already skips it, the parser must too.
+      if (line_ == 1 && line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0)
+        line.remove_prefix(3);
       if (is_blank(line)) continue;  // blank lines are not records; numbering stays by line
       record_ = line_;
       return parse(line, ev, err);

@@ -65,7 +65,12 @@ std::unique_ptr<Reader> open_source(detail::ByteSource src, const std::string& n
     case Format::kAuto:
       break;
   }
-  if (error) *error = name + ": unknown input format (expected JSON Lines, Event XML or .evtx)";
+  std::string_view head = src.window();
+  bool utf16 = head.size() >= 2 && (head.substr(0, 2) == "\xFF\xFE" || head.substr(0, 2) == "\xFE\xFF");
+  if (error)
+    *error = name + (utf16 ? ": UTF-16 input is not supported (Windows PowerShell 5.1 '>' writes UTF-16);"
+                             " convert it, e.g. iconv -f UTF-16 -t UTF-8"
+                           : ": unknown input format (expected JSON Lines, Event XML or .evtx)");
   return nullptr;
 }
 

@@ -23,11 +23,11 @@ code:
   0005  test   p2, @0006, @0007    ; eq EventID "4692" — evaluate predicate a (memoised per record); go to b if true, else c
   0006  test   p3, @0008, @0007    ; prefix SubjectUserName "adm" — evaluate predicate a (memoised per record); go to b if true, else c
   0007  test   p4, @0008, @0009    ; hex_eq FailureReason "0x0" — evaluate predicate a (memoised per record); go to b if true, else c
-  0008  match  r0                  ; 00000000-0000-4000-8000-0000000000a1 report rule a as matching this record; continue with the next instruction
+  0008  match  r0                  ; 00000000-0000-4000-8000-0000000000a1 — report rule a as matching this record; continue with the next instruction
   0009  test   p0, @0011, @0010    ; is_null Channel — evaluate predicate a (memoised per record); go to b if true, else c
   0010  test   p1, @0011, @0015    ; eq Channel "security" — evaluate predicate a (memoised per record); go to b if true, else c
   0011  test   p2, @0012, @0015    ; eq EventID "4692" — evaluate predicate a (memoised per record); go to b if true, else c
   0012  test   p3, @0013, @0015    ; prefix SubjectUserName "adm" — evaluate predicate a (memoised per record); go to b if true, else c
   0013  test   p5, @0015, @0014    ; kw_contains * "mimikatz" — evaluate predicate a (memoised per record); go to b if true, else c
-  0014  match  r1                  ; 00000000-0000-4000-8000-0000000000a2 report rule a as matching this record; continue with the next instruction
+  0014  match  r1                  ; 00000000-0000-4000-8000-0000000000a2 — report rule a as matching this record; continue with the next instruction
   0015  halt                       ; stop: the record has been evaluated against every rule

@@ -30,5 +30,5 @@ code:
   0007  test   p7, @0011, @0008    ; prefix KeyName "tb_" — evaluate predicate a (memoised per record); go to b if true, else c
   0008  test   p8, @0011, @0009    ; eq KeyName "microsoft connected devices platform device certificate" — evaluate predicate a (memoised per record); go to b if true, else c
   0009  test   p9, @0011, @0010    ; eq SubjectUserSid "s-1-5-19" — evaluate predicate a (memoised per record); go to b if true, else c
-  0010  match  r0                  ; a8b7899b-0530-4a6a-8cd3-b48e23d97ce0 report rule a as matching this record; continue with the next instruction
+  0010  match  r0                  ; a8b7899b-0530-4a6a-8cd3-b48e23d97ce0 — report rule a as matching this record; continue with the next instruction
   0011  halt                       ; stop: the record has been evaluated against every rule

@@ -404,6 +404,15 @@ TEST_CASE("XML: truncated final event and too-deep nesting") {
   CHECK(r[2].record == 3);
 }
 
+TEST_CASE("JSONL: a UTF-8 BOM before the first record is skipped, not a malformed record") {
+  auto r = read_buffer("\xEF\xBB\xBF{\"EventID\":4692}\r\n{\"EventID\":4693}\r\n", {"EventID"});
+  REQUIRE(r.size() == 2);
+  CHECK_FALSE(r[0].error);
+  CHECK(r[0].record == 1);
+  CHECK(r[0].slots[0] == "=4692");
+  CHECK(r[1].slots[0] == "=4693");
+}
+
 TEST_CASE("format detection") {
   CHECK(detect_format(std::string_view("ElfFile\0\0\0", 10)) == Format::kEvtx);
   CHECK(detect_format("  \n<Event>") == Format::kXml);
