@@ -107,6 +107,14 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells) {
   for (int c = 0; c < 256; ++c) class_of_[c] = used[c] ? static_cast<std::uint16_t>(classes_++) : 0;
   unsigned char class_byte[256] = {};
   for (int c = 255; c >= 0; --c) class_byte[class_of_[c]] = static_cast<unsigned char>(c);
+  // Folded literals hold no upper-case ASCII, so an upper-case letter can share its lower-case
+  // letter's class: the scan then folds ASCII by itself and an ASCII value needs no folded copy
+  // (folds_ascii()). A literal with an upper-case letter (only a hand-made image has one) keeps
+  // the exact byte classes, and callers fold every value first.
+  folds_ascii_ = true;
+  for (int c = 'A'; c <= 'Z'; ++c) folds_ascii_ &= !used[c];
+  if (folds_ascii_)
+    for (int c = 'A'; c <= 'Z'; ++c) class_of_[c] = class_of_[c + 32];
   // 5. Failure and dictionary links, in BFS order: a state's failure state is shallower, so its
   // link is already set when `go` walks it.
   std::vector<std::uint32_t> fail(count, 0);
@@ -170,7 +178,7 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells) {
   }
   // 8. Sparse records, in depth-first order.
   sparse_.assign(sparse_node_.size(), Sparse{});
-  edge_c_.clear();
+  edge_cls_.clear();
   edge_to_.clear();
   for (std::uint32_t x = 0; x < sparse_node_.size(); ++x) {
     std::uint32_t s = sparse_node_[x];
@@ -179,11 +187,11 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells) {
     n.nkids = static_cast<std::uint16_t>(kb[s + 1] - kb[s]);
     if (n.nkids == 1) {
       n.kid = with_flag(kid[kb[s]]);
-      n.c = kc[kb[s]];
+      n.cls = class_of_[kc[kb[s]]];
     } else {
-      n.kid = static_cast<std::uint32_t>(edge_c_.size());
-      for (std::uint32_t k = kb[s]; k < kb[s + 1]; ++k) {
-        edge_c_.push_back(kc[k]);
+      n.kid = static_cast<std::uint32_t>(edge_cls_.size());
+      for (std::uint32_t k = kb[s]; k < kb[s + 1]; ++k) {  // byte order = class order
+        edge_cls_.push_back(class_of_[kc[k]]);
         edge_to_.push_back(with_flag(kid[k]));
       }
     }

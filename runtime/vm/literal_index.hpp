@@ -29,6 +29,10 @@ class LiteralIndex {
     return -1;
   }
   std::size_t size() const { return patterns_.size(); }
+  // True when the scan folds ASCII itself (upper-case letters share the lower-case classes): a
+  // value with no byte >= 0x80 can then be scanned as it is, without a folded copy. Valid after
+  // build().
+  bool folds_ascii() const { return folds_ascii_; }
 
   // Calls on_match(pred) for every predicate whose literal matches `value` in its mode (a
   // predicate may be reported more than once).
@@ -52,7 +56,8 @@ class LiteralIndex {
     const std::uint16_t* cls = class_of_;
     const std::uint32_t dense_end = dense_end_;
     auto step = [&](std::uint32_t code, std::size_t i) {
-      return code < dense_end ? dense[code + cls[v[i]]] : sparse_step(code, v[i]);
+      const std::uint32_t k = cls[v[i]];
+      return code < dense_end ? dense[code + k] : sparse_step(code, k);
     };
     std::size_t i = 0;
     std::uint32_t code = 0;
@@ -94,15 +99,15 @@ class LiteralIndex {
     std::uint32_t dict = 0;
     std::uint32_t out_begin = 0, out_end = 0;
   };
-  // A state without a dense row: its children (one inline, several in edge_c_/edge_to_ sorted
-  // by byte) and its failure state's code. Numbered in depth-first order, so a chain of
+  // A state without a dense row: its children (one inline, several in edge_cls_/edge_to_ sorted
+  // by byte class) and its failure state's code. Numbered in depth-first order, so a chain of
   // single-child states (most of a long literal) sits in consecutive 12-byte records and a walk
   // down it touches a few cache lines, not one 600-byte row per byte.
   struct Sparse {
     std::uint32_t fail;  // the failure state's code (no flag)
     std::uint32_t kid;   // nkids == 1: the child's code with its flag; else first edge
     std::uint16_t nkids;
-    unsigned char c;  // nkids == 1: the child's byte
+    std::uint16_t cls;  // nkids == 1: the child's byte class
   };
   // A transition is the target's code, with kReports set when that state (or a state on its
   // failure chain) ends a literal: the scan loop touches nothing else on most bytes. Dense
@@ -126,19 +131,19 @@ class LiteralIndex {
       }
     }
   }
-  // A sparse state follows its own edge on c, else its failure link, until a state with that
-  // child or a dense row (the root always has one) is reached.
-  std::uint32_t sparse_step(std::uint32_t code, unsigned char c) const {
+  // A sparse state follows its own edge on class k, else its failure link, until a state with
+  // that child or a dense row (the root always has one) is reached.
+  std::uint32_t sparse_step(std::uint32_t code, std::uint32_t k) const {
     for (;;) {
       const Sparse& n = sparse_[code - dense_end_];
       if (n.nkids == 1) {
-        if (n.c == c) return n.kid;
+        if (n.cls == k) return n.kid;
       } else {
-        for (std::uint32_t e = n.kid, end = n.kid + n.nkids; e < end && edge_c_[e] <= c; ++e)
-          if (edge_c_[e] == c) return edge_to_[e];
+        for (std::uint32_t e = n.kid, end = n.kid + n.nkids; e < end && edge_cls_[e] <= k; ++e)
+          if (edge_cls_[e] == k) return edge_to_[e];
       }
       code = n.fail;
-      if (code < dense_end_) return dense_[code + class_of_[c]];
+      if (code < dense_end_) return dense_[code + k];
     }
   }
 
@@ -148,7 +153,7 @@ class LiteralIndex {
   std::vector<std::uint32_t> outputs_;
   std::vector<Report> reports_;
   std::vector<Sparse> sparse_;
-  std::vector<unsigned char> edge_c_;
+  std::vector<std::uint16_t> edge_cls_;
   std::vector<std::uint32_t> edge_to_;
   std::vector<std::uint32_t> dense_node_, sparse_node_;  // code -> BFS number, for report()
   // Dense DFA rows over byte classes: every byte that occurs in no literal shares class 0 (it
@@ -162,6 +167,7 @@ class LiteralIndex {
   std::uint32_t dense_end_ = 0;  // dense rows * classes_: codes below it are dense
   std::uint32_t classes_ = 1;
   std::uint16_t class_of_[256] = {};
+  bool folds_ascii_ = false;
   static constexpr std::uint32_t kDenseFanout = 3;
   static constexpr std::size_t kSplitMin = 128;  // values shorter than this are walked once
   std::uint32_t max_len_ = 1;                   // longest literal (>= 1)

@@ -14,7 +14,7 @@ class Scratch {
  public:
   explicit Scratch(const VerifiedProgram& p)
       : memo_gen_(p.preds.size(), 0), memo_val_(p.preds.size(), 0),
-        fold_gen_(p.fields.size(), 0), folded_(p.fields.size()), scan_gen_(p.fields.size() + 1, 0),
+        fold_gen_(p.fields.size(), 0), folded_(p.fields.size()), folded_view_(p.fields.size()), scan_gen_(p.fields.size() + 1, 0),
         candidates_(p.always_run.size(), 0) {}
 
   std::uint32_t gen_ = 0;
@@ -22,22 +22,30 @@ class Scratch {
   std::vector<std::uint8_t> memo_val_;
   std::vector<std::uint32_t> fold_gen_;
   std::vector<std::string> folded_;
+  std::vector<std::string_view> folded_view_;  // folded_[f], or the raw value when already folded
   std::uint32_t kw_values_gen_ = 0;         // kw_values_ holds this record's folded values
   std::string kw_buf_;                      // every value of the record, folded, joined (reused)
+  std::string kw_scan_buf_;                 // the same with ASCII values left raw (keyword index)
   std::vector<std::string_view> kw_values_; // each folded value: a view into kw_buf_
   std::vector<std::size_t> kw_ends_;        // (build only) end offset of each value in kw_buf_
   std::vector<std::uint32_t> scan_gen_;     // per field: literal index scanned this record
   std::vector<std::uint32_t> matched_;      // literal predicates found true this record
   std::vector<std::uint64_t> candidates_;   // rules to run this record (prefilter)
 
-  // Field f's value case-folded, computed at most once per record.
+  // Field f's value case-folded, computed at most once per record; a value that is already
+  // folded (digits, lower-case text) is returned as it is, without a copy.
   std::string_view folded(std::uint32_t f, std::string_view raw) {
     if (fold_gen_[f] != gen_) {
-      folded_[f].clear();
-      text::fold_case_append(raw, folded_[f]);
       fold_gen_[f] = gen_;
+      if (text::is_folded_ascii(raw)) {
+        folded_view_[f] = raw;
+      } else {
+        folded_[f].clear();
+        text::fold_case_append(raw, folded_[f]);
+        folded_view_[f] = folded_[f];
+      }
     }
-    return folded_[f];
+    return folded_view_[f];
   }
 
   void next_record() {

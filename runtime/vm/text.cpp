@@ -96,6 +96,37 @@ static std::size_t fold_ascii_prefix(std::string_view in, char* dst) {
   return i;
 }
 
+bool is_ascii(std::string_view in) {
+  constexpr std::uint64_t kHigh = 0x8080808080808080ull;
+  std::size_t i = 0;
+  std::uint64_t acc = 0;
+  for (; i + 8 <= in.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, in.data() + i, 8);
+    acc |= w;
+  }
+  for (; i < in.size(); ++i) acc |= static_cast<unsigned char>(in[i]);
+  return (acc & kHigh) == 0;
+}
+
+bool is_folded_ascii(std::string_view in) {
+  // Same test as fold_ascii_prefix: a byte is upper-case when adding 0x80-'A' sets its high bit
+  // and adding 0x7F-'Z' does not (valid for ASCII bytes, which is checked alongside).
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  std::size_t i = 0;
+  for (; i + 8 <= in.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, in.data() + i, 8);
+    std::uint64_t ge_a = w + kOnes * (0x80 - 'A'), gt_z = w + kOnes * (0x7F - 'Z');
+    if ((w | (ge_a & ~gt_z)) & kHigh) return false;
+  }
+  for (; i < in.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(in[i]);
+    if (c >= 0x80 || (c >= 'A' && c <= 'Z')) return false;
+  }
+  return true;
+}
+
 void fold_case_append(std::string_view in, std::string& out) {
   const std::size_t base = out.size();
   out.resize(base + in.size());

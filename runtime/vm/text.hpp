@@ -16,6 +16,10 @@ void fold_case_append(std::string_view in, std::string& out);
 std::string fold_case(std::string_view in);
 // True when folding would change nothing (fast path: most values are already lower case).
 bool is_folded(std::string_view in);
+// No byte >= 0x80 (8 bytes at a time).
+bool is_ascii(std::string_view in);
+// ASCII with no upper-case letter: fold_case(in) == in without copying anything.
+bool is_folded_ascii(std::string_view in);
 
 // Glob pattern encoding used in images: '*' any run (also empty), '?' exactly one UTF-8 code
 // point, '\' makes the next byte literal. Anchored at both ends.

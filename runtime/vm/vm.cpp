@@ -124,21 +124,35 @@ void scan_field(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint
     s.memo_val_[pred] = 1;
     s.matched_.push_back(pred);
   };
+  const LiteralIndex& idx = p.field_index[f];
   if (f == p.fields.size()) {  // the keyword index: every value of the record
-    fold_values(p, s, ev);
     // No values: nothing to scan (an empty joined buffer would report the empty literal, which
     // no value contains).
-    if (s.kw_values_.empty()) return;
+    if (ev.values().empty()) return;
+    if (p.kw_separator >= 0 && idx.folds_ascii()) {
+      // One buffer, one scan; ASCII values are copied as they are (the index folds ASCII), only
+      // the others are folded.
+      std::string& buf = s.kw_scan_buf_;
+      buf.clear();
+      for (std::string_view v : ev.values()) {
+        if (text::is_ascii(v)) buf.append(v);
+        else text::fold_case_append(v, buf);
+        buf.push_back(static_cast<char>(p.kw_separator));
+      }
+      idx.scan(buf, hit);
+      return;
+    }
+    fold_values(p, s, ev);
     if (p.kw_separator >= 0) {
-      p.field_index[f].scan(s.kw_buf_, hit);
+      idx.scan(s.kw_buf_, hit);
     } else {  // every byte value occurs in some keyword literal: value by value
-      for (std::string_view v : s.kw_values_) p.field_index[f].scan(v, hit);
+      for (std::string_view v : s.kw_values_) idx.scan(v, hit);
     }
     return;
   }
   const FieldValue& fv = ev.get(f);
   if (fv.state != ValueState::kPresent) return;
-  p.field_index[f].scan(s.folded(f, fv.text), hit);
+  idx.scan(idx.folds_ascii() && text::is_ascii(fv.text) ? fv.text : s.folded(f, fv.text), hit);
 }
 
 bool eval_pred(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t i) {

@@ -247,3 +247,35 @@ TEST_CASE("fold_case: the 8-byte ASCII fast path agrees with byte-wise folding a
       }
     }
 }
+
+// is_ascii / is_folded_ascii decide whether the VM may skip a folded copy (Scratch::folded,
+// LiteralIndex::folds_ascii): checked against fold_case itself on the same boundary bytes, with
+// a non-ASCII or upper-case byte at every offset around the 8-byte steps.
+TEST_CASE("is_ascii and is_folded_ascii agree with fold_case at every length and offset") {
+  using sigmatch::text::fold_case;
+  using sigmatch::text::is_ascii;
+  using sigmatch::text::is_folded_ascii;
+  const std::string alphabet = "@[`az{\x7f" "0~ m";  // no upper case
+  for (std::size_t len = 0; len <= 24; ++len) {
+    std::string in;
+    for (std::size_t i = 0; i < len; ++i) in.push_back(alphabet[(i * 7) % alphabet.size()]);
+    CHECK(is_ascii(in));
+    CHECK(is_folded_ascii(in));
+    CHECK(fold_case(in) == in);
+    for (std::size_t at = 0; at < len; ++at) {
+      for (char c : {'A', 'Z'}) {
+        std::string u = in;
+        u[at] = c;
+        CHECK(is_ascii(u));
+        CHECK_FALSE(is_folded_ascii(u));
+        CHECK(fold_case(u) != u);
+      }
+      for (char c : {'\x80', '\xC3', '\xFF'}) {
+        std::string u = in;
+        u[at] = c;
+        CHECK_FALSE(is_ascii(u));
+        CHECK_FALSE(is_folded_ascii(u));
+      }
+    }
+  }
+}

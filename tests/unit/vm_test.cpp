@@ -220,6 +220,48 @@ TEST_CASE("LiteralIndex: dense and sparse states agree with a naive search in ev
   }
 }
 
+// LiteralIndex folds ASCII itself (folds_ascii): a raw ASCII value with upper-case letters gives
+// what its folded copy gives, in every mode, through dense and sparse states. A literal with an
+// upper-case letter (a hand-made image) turns that off, and its exact-byte scan stays exact.
+TEST_CASE("LiteralIndex: raw upper-case ASCII scans like its folded copy") {
+  using sigmatch::vm::LiteralIndex;
+  std::mt19937 rng(5);
+  const std::string lower = "abcxyz\\.:-_ 019@[`{";
+  auto text = [&](std::size_t lo, std::size_t hi) {
+    std::string s(lo + rng() % (hi - lo + 1), ' ');
+    for (char& c : s) c = lower[rng() % 6 == 0 ? rng() % lower.size() : rng() % 3];
+    return s;
+  };
+  for (std::size_t dense_cells : {std::size_t{1}, LiteralIndex::kDenseCells}) {
+    LiteralIndex idx;
+    std::vector<std::string> lits;
+    lits.reserve(3000);  // the index keeps views of its literals until build()
+    for (std::uint32_t i = 0; i < 3000; ++i) {
+      lits.push_back(text(1, 10));
+      idx.add(lits.back(), static_cast<LiteralIndex::Mode>(i % 4), i);
+    }
+    REQUIRE(idx.build(dense_cells, dense_cells));
+    REQUIRE(idx.folds_ascii());
+    for (int t = 0; t < 300; ++t) {
+      std::string folded = text(0, t % 3 == 0 ? 300 : 40), raw = folded;
+      for (char& c : raw)
+        if (c >= 'a' && c <= 'z' && rng() % 2) c = static_cast<char>(c - 32);
+      std::set<std::uint32_t> a, b;
+      idx.scan(raw, [&](std::uint32_t p) { a.insert(p); });
+      idx.scan(folded, [&](std::uint32_t p) { b.insert(p); });
+      REQUIRE_MESSAGE(a == b, "raw=" << raw);
+    }
+  }
+  LiteralIndex cased;
+  cased.add("Ab", LiteralIndex::Mode::kContains, 0);
+  cased.add("ab", LiteralIndex::Mode::kContains, 1);
+  REQUIRE(cased.build());
+  CHECK_FALSE(cased.folds_ascii());
+  std::set<std::uint32_t> got;
+  cased.scan("xAbx", [&](std::uint32_t p) { got.insert(p); });
+  CHECK(got == std::set<std::uint32_t>{0});
+}
+
 // A field whose literals exceed LiteralIndex's state cap (a hostile image: ~8.4 MB of literals on
 // one field) is not indexed; its predicates run one by one and still decide the rule correctly.
 TEST_CASE("a field with too many literal bytes for one automaton still matches, unindexed") {
