@@ -2,7 +2,9 @@
 #include "runtime/vm/dispatch.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
+#include <unordered_map>
 
 #include "runtime/bytecode/opcodes.hpp"
 #include "runtime/vm/program.hpp"
@@ -68,33 +70,88 @@ struct PredEffect {
 
 }  // namespace
 
-const DispatchGroup& Dispatch::route(Scratch& s, const Event& ev) const {
-  std::uint32_t id[2];
-  for (int k = 0; k < 2; ++k) {
-    const DispatchField& f = field[k];
-    if (f.slot == bytecode::kNoField) {
-      id[k] = 0;
-      continue;
-    }
-    const FieldValue& fv = ev.get(f.slot);
-    if (fv.state != ValueState::kPresent) {
-      id[k] = 0;
-      continue;
-    }
-    auto it = f.ids.find(s.folded(f.slot, fv.text));
-    id[k] = it == f.ids.end() ? f.other : it->second;
-    if (id[k] < f.other)
-      for (std::uint32_t j = f.true_begin[id[k]]; j < f.true_begin[id[k] + 1]; ++j) {
-        std::uint32_t pred = f.true_preds[j];
-        s.memo_gen_[pred] = s.gen_;
-        s.memo_val_[pred] = 1;
-        s.matched_.push_back(pred);
-      }
-    // Every indexed predicate on the field is an eq: those not set true above are false, which
-    // is what a scanned field's unset predicates mean (vm::eval_pred).
-    if (f.eq_only) s.scan_gen_[f.slot] = s.gen_;
+namespace {
+
+constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+
+// `w` with its upper-case ASCII bytes lower-cased; other bytes (>= 0x80 included) unchanged.
+// The adds work on the low 7 bits, so no byte carries into the next.
+std::uint64_t lower8(std::uint64_t w) {
+  const std::uint64_t x = w & ~kHigh;
+  const std::uint64_t upper = (x + kOnes * (0x80 - 'A')) & ~(x + kOnes * (0x80 - 'Z' - 1)) & ~w & kHigh;
+  return w | (upper >> 2);
+}
+
+std::uint64_t load8(std::string_view v, std::size_t i) {  // zero-padded past the end
+  std::uint64_t w = 0;
+  std::memcpy(&w, v.data() + i, std::min<std::size_t>(8, v.size() - i));
+  return w;
+}
+
+}  // namespace
+
+void ValueIds::build(const std::vector<std::pair<std::string_view, std::uint32_t>>& keys) {
+  slots_.clear();
+  mask_ = 0;
+  if (keys.empty()) return;
+  std::size_t size = 8;
+  while (size < 2 * keys.size()) size *= 2;
+  slots_.assign(size, Slot{});
+  mask_ = size - 1;
+  for (const auto& [key, id] : keys) {
+    const std::uint64_t h = hash(key);
+    std::size_t i = h & mask_;
+    while (slots_[i].id != 0) i = (i + 1) & mask_;
+    slots_[i] = {h, key, id};
   }
-  return groups[table[id[0] * (field[1].other + 1) + id[1]]];
+}
+
+std::uint64_t ValueIds::hash(std::string_view v) {
+  std::uint64_t h = 0x243F6A8885A308D3ull ^ v.size();
+  for (std::size_t i = 0; i < v.size(); i += 8) {
+    h = (h ^ lower8(load8(v, i))) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+  }
+  return h ^ (h >> 32);
+}
+
+bool ValueIds::equal_folded(std::string_view v, std::string_view key) {
+  if (v.size() != key.size()) return false;
+  for (std::size_t i = 0; i < v.size(); i += 8)
+    if (lower8(load8(v, i)) != load8(key, i)) return false;
+  return true;
+}
+
+// Field k's value id; also memoises the field's eq predicates as decided (see dispatch.hpp).
+std::uint32_t Dispatch::lookup(int k, Scratch& s, const Event& ev) const {
+  const DispatchField& f = field[k];
+  if (f.slot == bytecode::kNoField) return 0;
+  const FieldValue& fv = ev.get(f.slot);
+  std::uint32_t id = 0;
+  if (fv.state == ValueState::kPresent) {
+    id = f.ids.find(fv.text, [&] { return s.folded(f.slot, fv.text); });
+    if (id == 0) id = f.other;
+  }
+  if (id < f.other)
+    for (std::uint32_t j = f.true_begin[id]; j < f.true_begin[id + 1]; ++j) {
+      std::uint32_t pred = f.true_preds[j];
+      s.memo_gen_[pred] = s.gen_;
+      s.memo_val_[pred] = 1;
+      s.matched_.push_back(pred);
+    }
+  // Every indexed predicate on the field is an eq: those not set true above are false, which
+  // is what a scanned field's unset predicates mean (vm::eval_pred).
+  if (f.eq_only) s.scan_gen_[f.slot] = s.gen_;
+  return id;
+}
+
+const DispatchGroup& Dispatch::route(Scratch& s, const Event& ev) const {
+  // EventID first: when its id alone decides the group, Channel is not looked at (its
+  // predicates are then evaluated, or its index scanned, only if a rule of the group asks).
+  const std::uint32_t id1 = lookup(1, s, ev);
+  if (by_event_id[id1] != kMixed) return groups[by_event_id[id1]];
+  const std::uint32_t id0 = lookup(0, s, ev);
+  return groups[table[id0 * (field[1].other + 1) + id1]];
 }
 
 void build_dispatch(VerifiedProgram& p, const std::vector<std::vector<std::uint32_t>>& rule_fields) {
@@ -112,6 +169,7 @@ void build_dispatch(VerifiedProgram& p, const std::vector<std::vector<std::uint3
 
   // Value ids: the folded literals of the uncased eq tests on each dispatch field.
   std::vector<PredEffect> eff(p.preds.size());
+  std::unordered_map<std::string_view, std::uint32_t> ids[2];
   for (std::uint32_t i = 0; i < p.preds.size(); ++i) {
     const Pred& pr = p.preds[i];
     for (int k = 0; k < 2; ++k) {
@@ -119,12 +177,15 @@ void build_dispatch(VerifiedProgram& p, const std::vector<std::vector<std::uint3
       if (pr.kind == PredKind::kIsNull) eff[i] = {Effect::kIsNull, k, 0};
       else if (pr.kind == PredKind::kExists) eff[i] = {Effect::kExists, k, 0};
       else if (pr.kind == PredKind::kEq && !(pr.flags & bytecode::kPredCased)) {
-        auto [it, fresh] = d.field[k].ids.emplace(pr.str, static_cast<std::uint32_t>(d.field[k].ids.size() + 1));
+        auto [it, fresh] = ids[k].emplace(pr.str, static_cast<std::uint32_t>(ids[k].size() + 1));
         eff[i] = {Effect::kEq, k, it->second};
       }
     }
   }
-  for (auto& f : d.field) f.other = static_cast<std::uint32_t>(f.ids.size() + 1);
+  for (int k = 0; k < 2; ++k) {
+    d.field[k].other = static_cast<std::uint32_t>(ids[k].size() + 1);
+    d.field[k].ids.build({ids[k].begin(), ids[k].end()});
+  }
   for (int k = 0; k < 2; ++k) {
     DispatchField& f = d.field[k];
     std::vector<std::vector<std::uint32_t>> by_id(f.other);
@@ -233,6 +294,12 @@ void build_dispatch(VerifiedProgram& p, const std::vector<std::vector<std::uint3
         if (field_mark[f]) g.fields.push_back(f);
       d.groups.push_back(std::move(g));
     }
+  d.by_event_id.assign(n1, Dispatch::kMixed);
+  for (std::size_t j = 0; j < n1; ++j) {
+    bool same = true;
+    for (std::size_t i = 1; i < n0 && same; ++i) same = d.table[i * n1 + j] == d.table[j];
+    if (same) d.by_event_id[j] = d.table[j];
+  }
   d.enabled = true;
 }
 

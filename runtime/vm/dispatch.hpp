@@ -12,8 +12,9 @@
 #pragma once
 #include <cstdint>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include "runtime/vm/text.hpp"
 
 namespace sigmatch {
 class Event;
@@ -30,11 +31,44 @@ struct DispatchGroup {
   std::vector<std::uint32_t> fields;  // literal-indexed fields the group's rules need scanned
 };
 
+// Folded value -> id, looked up with a record's raw value: an ASCII value is hashed and
+// compared with its letters lower-cased on the fly, 8 bytes at a time (no folded copy, no
+// std::hash); only a value with bytes >= 0x80 is folded first. Open addressing, at most half
+// full. Tested by tests/unit/vm_test.cpp and tests/e2e/dispatch.
+class ValueIds {
+ public:
+  // The keys are folded literals (views into the image), ids 1..n.
+  void build(const std::vector<std::pair<std::string_view, std::uint32_t>>& keys);
+  // The id of `value`'s fold, or 0. `folded` gives the folded copy when the value is not ASCII.
+  template <class Fold>
+  std::uint32_t find(std::string_view value, Fold&& folded) const {
+    if (slots_.empty()) return 0;
+    if (!text::is_ascii(value)) value = folded();
+    const std::uint64_t h = hash(value);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Slot& sl = slots_[i];
+      if (sl.id == 0) return 0;
+      if (sl.hash == h && equal_folded(value, sl.key)) return sl.id;
+    }
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::string_view key;
+    std::uint32_t id = 0;  // 0: empty
+  };
+  static std::uint64_t hash(std::string_view v);  // of v with ASCII letters lower-cased
+  static bool equal_folded(std::string_view v, std::string_view folded_key);
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0;
+};
+
 struct DispatchField {
   std::uint32_t slot = 0;
   // Folded value -> id. Id 0 is "not present" (missing or null: what is_null tests); the values
   // are the literals of uncased `eq` tests on the field; `other` (= size + 1) is any other value.
-  std::unordered_map<std::string_view, std::uint32_t> ids;
+  ValueIds ids;
   std::uint32_t other = 1;
   // The lookup has already decided the field's uncased `eq` predicates: id -> the predicates
   // that are true (CSR). When those are the only indexed predicates on the field, its literal
@@ -48,10 +82,17 @@ struct Dispatch {
   DispatchField field[2];             // Channel, EventID
   std::vector<std::uint32_t> table;   // id0 * (field[1].other + 1) + id1 -> group
   std::vector<DispatchGroup> groups;
+  // Per EventID id: its group whatever the Channel (kMixed when the Channel decides). Most
+  // records (an EventID no rule names) are routed without looking at Channel at all.
+  static constexpr std::uint32_t kMixed = 0xFFFFFFFFu;
+  std::vector<std::uint32_t> by_event_id;
 
   // The group of `ev` (folds the dispatch fields through the scratch cache). Also memoises the
   // dispatch fields' eq predicates as decided (true ones into s.matched_ for the prefilter).
   const DispatchGroup& route(Scratch& s, const Event& ev) const;
+
+ private:
+  std::uint32_t lookup(int k, Scratch& s, const Event& ev) const;
 };
 
 // Fills p.dispatch; leaves it disabled when the program has no Channel/EventID field, is not laid

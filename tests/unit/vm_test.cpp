@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "compiler/pipeline.hpp"
+#include "runtime/vm/dispatch.hpp"
 #include "runtime/vm/literal_index.hpp"
 #include "runtime/vm/program.hpp"
 #include "runtime/vm/text.hpp"
@@ -260,6 +261,53 @@ TEST_CASE("LiteralIndex: raw upper-case ASCII scans like its folded copy") {
   std::set<std::uint32_t> got;
   cased.scan("xAbx", [&](std::uint32_t p) { got.insert(p); });
   CHECK(got == std::set<std::uint32_t>{0});
+}
+
+// Dispatch's value table (ValueIds): the record's raw value finds its folded key whether it is
+// ASCII in any case mix (hashed and compared lower-cased on the fly, 8 bytes at a time) or
+// non-ASCII (folded first); lengths around the 8-byte steps; a near miss is not found.
+TEST_CASE("ValueIds: raw values find their folded keys, near misses do not") {
+  using sigmatch::text::fold_case;
+  std::mt19937 rng(3);
+  const std::string pool = "abcz@[`{09-/ .\xc3\xa4";  // a-umlaut, folded
+  std::vector<std::string> keys;
+  keys.reserve(400);
+  std::set<std::string> seen;
+  while (keys.size() < 400) {
+    std::string k(rng() % 21, ' ');
+    for (char& c : k) c = pool[rng() % pool.size()];
+    k = fold_case(k);
+    if (seen.insert(k).second) keys.push_back(k);
+  }
+  std::vector<std::pair<std::string_view, std::uint32_t>> entries;
+  for (std::uint32_t i = 0; i < keys.size(); ++i) entries.emplace_back(keys[i], i + 1);
+  sigmatch::vm::ValueIds ids;
+  ids.build(entries);
+  std::string folded;
+  auto find = [&](const std::string& v) {
+    return ids.find(v, [&] {
+      folded = fold_case(v);
+      return std::string_view(folded);
+    });
+  };
+  for (std::uint32_t i = 0; i < keys.size(); ++i) {
+    std::string raw = keys[i];
+    for (char& c : raw)
+      if (c >= 'a' && c <= 'z' && rng() % 2) c = static_cast<char>(c - 32);
+    CHECK(find(raw) == i + 1);
+    std::string upper_umlaut = raw;  // U+00E4 -> U+00C4 where present: found through the fold
+    for (std::size_t at = 0; (at = upper_umlaut.find("\xc3\xa4", at)) != std::string::npos; at += 2)
+      upper_umlaut[at + 1] = '\x84';
+    CHECK(find(upper_umlaut) == i + 1);
+    std::string longer = raw + "a";
+    if (!seen.count(fold_case(longer))) CHECK(find(longer) == 0);
+    if (!raw.empty()) {
+      std::string changed = raw;
+      changed.back() = changed.back() == '!' ? '?' : '!';
+      if (!seen.count(fold_case(changed))) CHECK(find(changed) == 0);
+    }
+  }
+  CHECK(find("never a key, this one") == 0);
 }
 
 // A field whose literals exceed LiteralIndex's state cap (a hostile image: ~8.4 MB of literals on
