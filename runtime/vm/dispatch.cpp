@@ -84,7 +84,12 @@ std::uint64_t lower8(std::uint64_t w) {
 
 std::uint64_t load8(std::string_view v, std::size_t i) {  // zero-padded past the end
   std::uint64_t w = 0;
-  std::memcpy(&w, v.data() + i, std::min<std::size_t>(8, v.size() - i));
+  if (i + 8 <= v.size()) {
+    std::memcpy(&w, v.data() + i, 8);  // a fixed-size copy is one load; a variable one a call
+  } else {
+    for (std::size_t k = 0; i + k < v.size(); ++k)
+      w |= std::uint64_t{static_cast<unsigned char>(v[i + k])} << (8 * k);
+  }
   return w;
 }
 
@@ -98,20 +103,42 @@ void ValueIds::build(const std::vector<std::pair<std::string_view, std::uint32_t
   while (size < 2 * keys.size()) size *= 2;
   slots_.assign(size, Slot{});
   mask_ = size - 1;
+  // Every canonical decimal key gets its direct entry, or none does (a number past the limit
+  // would be missed by find's direct path, so then every lookup hashes).
+  std::uint32_t max_small = 0;
+  bool all_small = true;
+  for (const auto& kv : keys) {
+    std::uint32_t n = 0;
+    if (canonical_decimal(kv.first, &n)) {
+      all_small &= n < kSmallLimit;
+      max_small = std::max(max_small, n);
+    }
+  }
+  small_.clear();
+  if (all_small) {
+    small_.assign(max_small + 1, 0);
+    for (const auto& [key, id] : keys) {
+      std::uint32_t n = 0;
+      if (canonical_decimal(key, &n)) small_[n] = id;
+    }
+  }
   for (const auto& [key, id] : keys) {
-    const std::uint64_t h = hash(key);
+    const std::uint64_t h = hash(key, nullptr);
     std::size_t i = h & mask_;
     while (slots_[i].id != 0) i = (i + 1) & mask_;
     slots_[i] = {h, key, id};
   }
 }
 
-std::uint64_t ValueIds::hash(std::string_view v) {
-  std::uint64_t h = 0x243F6A8885A308D3ull ^ v.size();
+std::uint64_t ValueIds::hash(std::string_view v, std::uint64_t* high) {
+  std::uint64_t h = 0x243F6A8885A308D3ull ^ v.size(), any = 0;
   for (std::size_t i = 0; i < v.size(); i += 8) {
-    h = (h ^ lower8(load8(v, i))) * 0x9E3779B97F4A7C15ull;
+    const std::uint64_t w = load8(v, i);
+    any |= w;
+    h = (h ^ lower8(w)) * 0x9E3779B97F4A7C15ull;
     h ^= h >> 29;
   }
+  if (high) *high = any & kHigh;
   return h ^ (h >> 32);
 }
 
@@ -281,6 +308,7 @@ void build_dispatch(VerifiedProgram& p, const std::vector<std::vector<std::uint3
       if (d.groups.size() == kMaxGroups) return;  // d.enabled stays false
       DispatchGroup g;
       g.rules = cell;
+      g.none = std::all_of(cell.begin(), cell.end(), [](std::uint64_t w) { return w == 0; });
       g.always.resize(words);
       for (std::size_t w = 0; w < words; ++w) g.always[w] = cell[w] & p.always_run[w];
       std::fill(field_mark.begin(), field_mark.end(), 0);

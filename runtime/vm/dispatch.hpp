@@ -26,6 +26,7 @@ struct VerifiedProgram;
 class Scratch;
 
 struct DispatchGroup {
+  bool none = false;                  // no rule can match: the record is done after routing
   std::vector<std::uint64_t> rules;   // bitset: rules that may match a record of this group
   std::vector<std::uint64_t> always;  // rules & always_run (no literal requirement)
   std::vector<std::uint32_t> fields;  // literal-indexed fields the group's rules need scanned
@@ -43,8 +44,15 @@ class ValueIds {
   template <class Fold>
   std::uint32_t find(std::string_view value, Fold&& folded) const {
     if (slots_.empty()) return 0;
-    if (!text::is_ascii(value)) value = folded();
-    const std::uint64_t h = hash(value);
+    // A short decimal number (an EventID) is its own index: no hashing, no comparison.
+    std::uint32_t n = 0;
+    if (!small_.empty() && canonical_decimal(value, &n)) return n < small_.size() ? small_[n] : 0;
+    std::uint64_t high = 0;
+    std::uint64_t h = hash(value, &high);
+    if (high != 0) {  // not ASCII: look up the folded copy
+      value = folded();
+      h = hash(value, nullptr);
+    }
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& sl = slots_[i];
       if (sl.id == 0) return 0;
@@ -53,15 +61,31 @@ class ValueIds {
   }
 
  private:
+  // 1 to 5 ASCII digits, no leading zero (except "0" itself): one spelling per number.
+  static bool canonical_decimal(std::string_view v, std::uint32_t* n) {
+    if (v.empty() || v.size() > 5 || (v.size() > 1 && v[0] == '0')) return false;
+    std::uint32_t x = 0;
+    for (char c : v) {
+      if (c < '0' || c > '9') return false;
+      x = x * 10 + static_cast<std::uint32_t>(c - '0');
+    }
+    *n = x;
+    return true;
+  }
   struct Slot {
     std::uint64_t hash = 0;
     std::string_view key;
     std::uint32_t id = 0;  // 0: empty
   };
-  static std::uint64_t hash(std::string_view v);  // of v with ASCII letters lower-cased
+  // Of v with its ASCII letters lower-cased; *high (if given) is non-zero when v is not ASCII.
+  static std::uint64_t hash(std::string_view v, std::uint64_t* high);
   static bool equal_folded(std::string_view v, std::string_view folded_key);
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;
+  // Canonical decimal keys below kSmallLimit (no leading zero) -> id; such a value has exactly
+  // one spelling, so indexing by its number is the string comparison.
+  static constexpr std::uint32_t kSmallLimit = 1u << 16;
+  std::vector<std::uint32_t> small_;
 };
 
 struct DispatchField {

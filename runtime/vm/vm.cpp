@@ -203,6 +203,7 @@ void run(const VerifiedProgram& p, Scratch& s, const Event& ev, std::vector<std:
   // Dispatch: the record's Channel/EventID group says which rules can match it at all and
   // which indexed fields those rules need (dispatch.hpp). Without it: every rule, every field.
   const DispatchGroup* g = p.use_dispatch ? &p.dispatch.route(s, ev) : nullptr;
+  if (g && g->none) return;
   // Prefilter: scan the indexed fields once, then run only the rules that can still match —
   // those with no literal requirement plus those one of whose required literals was found.
   for (std::uint32_t f : g ? g->fields : p.prefilter_fields)

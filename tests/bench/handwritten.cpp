@@ -67,14 +67,14 @@ bool ipv4_server(std::string_view s) {
 constexpr std::string_view kCdpKey = "Microsoft Connected Devices Platform device certificate";
 
 // Sema expands each %%code to "code or its rendered text" because shippers write either.
-bool op_export(const Event& e) {
+bool op_export(const HandEvent& e) {
   return eq(e.get(kOperation), "%%2464") || eq(e.get(kOperation), "Export of persistent cryptographic key.");
 }
-bool op_import(const Event& e) {
+bool op_import(const HandEvent& e) {
   return eq(e.get(kOperation), "%%2465") || eq(e.get(kOperation), "Import of persistent cryptographic key.");
 }
 
-void match_5059(const Event& e, std::vector<std::string_view>& out) {
+void match_5059(const HandEvent& e, std::vector<std::string_view>& out) {
   const FieldValue& key = e.get(kKeyName);
   const bool exported = op_export(e);
   const bool benign_name = (present(key) && istarts(key.text, "TB_")) || eq(key, kCdpKey);
@@ -107,7 +107,7 @@ void match_5059(const Event& e, std::vector<std::string_view>& out) {
   }
 }
 
-void match_4692(const Event& e, std::vector<std::string_view>& out) {
+void match_4692(const HandEvent& e, std::vector<std::string_view>& out) {
   // win_security_dpapi_masterkey_backup_attempt.yml
   out.push_back("d06a100f-db58-4fab-8f53-fcab356648b1");
   // win_security_dpapi_masterkey_backup_failure.yml
@@ -115,7 +115,7 @@ void match_4692(const Event& e, std::vector<std::string_view>& out) {
   if (!(hex_is(fr, 0) || is_null(fr))) out.push_back("3eb9ba34-5f75-47fe-a55b-981659118f22");
 }
 
-void match_4693(const Event& e, std::vector<std::string_view>& out) {
+void match_4693(const HandEvent& e, std::vector<std::string_view>& out) {
   // win_security_dpapi_masterkey_recovery_attempt.yml
   out.push_back("3e928847-a7ed-4bc5-aeb5-00344f807dc7");
   // win_security_dpapi_masterkey_recovery_failure.yml
@@ -140,6 +140,11 @@ const std::vector<std::string>& handwritten_fields() {
 }
 
 void handwritten_match(const Event& ev, std::vector<std::string_view>& out) {
+  static constexpr std::size_t kIdentity[kHandSlotCount] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+  handwritten_match(HandEvent{ev, kIdentity}, out);
+}
+
+void handwritten_match(const HandEvent& ev, std::vector<std::string_view>& out) {
   const FieldValue& id = ev.get(kEventId);
   if (!present(id)) return;
   if (id.text == "5059") match_5059(ev, out);

@@ -305,7 +305,7 @@ if not jobs_flag:
 PY
 if [ -s "$data/micro.txt" ]; then
   echo
-  echo "sigmatch_micro_bench (eval only, 20,000 pre-parsed records per iteration; medians):"
+  echo "sigmatch_micro_bench (eval only, 1,000 pre-parsed records per iteration, hot in cache as after parsing; medians):"
   echo '```'
   grep -E '_median' "$data/micro.txt" || cat "$data/micro.txt"
   echo '```'

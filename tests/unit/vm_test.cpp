@@ -310,6 +310,32 @@ TEST_CASE("ValueIds: raw values find their folded keys, near misses do not") {
   CHECK(find("never a key, this one") == 0);
 }
 
+// ValueIds' direct path for EventIDs: a canonical decimal value indexes a table; other spellings
+// ("04624", " 4624") go through the hash and find only an identical key. A key past the table's
+// limit turns the direct path off, so it is still found.
+TEST_CASE("ValueIds: decimal values, with and without the direct table") {
+  for (bool past_limit : {false, true}) {
+    std::vector<std::pair<std::string_view, std::uint32_t>> keys = {
+        {"0", 1}, {"4624", 2}, {"65535", 3}, {"04625", 4}, {"security", 5}};
+    if (past_limit) keys.emplace_back("99999", 6);
+    sigmatch::vm::ValueIds ids;
+    ids.build(keys);
+    auto find = [&](std::string_view v) { return ids.find(v, [&] { return v; }); };
+    CHECK(find("0") == 1);
+    CHECK(find("4624") == 2);
+    CHECK(find("65535") == 3);
+    CHECK(find("04625") == 4);
+    CHECK(find("Security") == 5);
+    CHECK(find("4625") == 0);
+    CHECK(find("04624") == 0);
+    CHECK(find("00") == 0);
+    CHECK(find("4624 ") == 0);
+    CHECK(find("65536") == 0);
+    CHECK(find("99999") == (past_limit ? 6u : 0u));
+    CHECK(find("123456") == 0);
+  }
+}
+
 // A field whose literals exceed LiteralIndex's state cap (a hostile image: ~8.4 MB of literals on
 // one field) is not indexed; its predicates run one by one and still decide the rule correctly.
 TEST_CASE("a field with too many literal bytes for one automaton still matches, unindexed") {
