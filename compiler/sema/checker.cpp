@@ -890,9 +890,15 @@ void RuleChecker::check_contradictions(const std::vector<Expr>& items) {
 void RuleChecker::lint(RuleMeta& m) {
   static const std::set<std::string> kLevels = {"informational", "low", "medium", "high", "critical"};
   static const std::set<std::string> kStatus = {"stable", "test", "experimental", "deprecated", "unsupported"};
+  // Compiled once: RE2::FullMatch(text, "pattern") would compile its pattern on every call,
+  // which was 16% of compiling the SigmaHQ corpus.
+  static const RE2 kUuid("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+  static const RE2 kDate(R"(\d{4}[-/]\d{1,2}[-/]\d{1,2})");
+  static const RE2 kTag(R"([a-z0-9_-]+\.[a-z0-9._-]+)");
+  static const RE2 kTechnique(R"(attack\.t\d{4}(\.\d{3})?)");
   diag::SourceLoc doc_loc = loc(doc_.pos);
   if (m.id.empty()) sink_.report(Code::L0001, doc_loc, "rule has no 'id'");
-  else if (!RE2::FullMatch(m.id, "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"))
+  else if (!RE2::FullMatch(m.id, kUuid))
     sink_.report(Code::L0002, value_loc(doc_.id), "'id' is not a UUID");
   if (m.level.empty()) sink_.report(Code::L0001, doc_loc, "rule has no 'level'");
   else if (!kLevels.count(m.level))
@@ -900,12 +906,12 @@ void RuleChecker::lint(RuleMeta& m) {
   if (!m.status.empty() && !kStatus.count(m.status))
     sink_.report(Code::L0002, value_loc(doc_.status), "unknown status '" + m.status + "'");
   for (const Scalar* d : {&doc_.date, &doc_.modified})
-    if (!d->text.empty() && !RE2::FullMatch(d->text, R"(\d{4}[-/]\d{1,2}[-/]\d{1,2})"))
+    if (!d->text.empty() && !RE2::FullMatch(d->text, kDate))
       sink_.report(Code::L0002, value_loc(*d), "date '" + d->text + "' is not YYYY-MM-DD");
   for (const Scalar& t : doc_.tags)
-    if (!RE2::FullMatch(t.text, R"([a-z0-9_-]+\.[a-z0-9._-]+)"))
+    if (!RE2::FullMatch(t.text, kTag))
       sink_.report(Code::L0002, value_loc(t), "tag '" + t.text + "' is not namespace.value in lower case");
-    else if (t.text.rfind("attack.t", 0) == 0 && !RE2::FullMatch(t.text, R"(attack\.t\d{4}(\.\d{3})?)"))
+    else if (t.text.rfind("attack.t", 0) == 0 && !RE2::FullMatch(t.text, kTechnique))
       sink_.report(Code::L0002, value_loc(t), "ATT&CK technique tag '" + t.text + "' should look like attack.t1234 or attack.t1234.001");
 }
 
