@@ -5,6 +5,8 @@
 #include "runtime/vm/literal_index.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <iterator>
 
 namespace sigmatch::vm {
 namespace {
@@ -194,6 +196,56 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells) {
         edge_cls_.push_back(class_of_[kc[k]]);
         edge_to_.push_back(with_flag(kid[k]));
       }
+    }
+  }
+  // 9. The filter and its depth-first trie, when every literal has 4 bytes or more (and the
+  // scan folds ASCII itself, so lower-casing a raw value's bytes is the fold).
+  has_filter_ = folds_ascii_ && count > 1 && literals_.size() <= kMaxFilterLiterals;
+  for (std::string_view lit : literals_) has_filter_ &= lit.empty() || lit.size() >= 4;
+  if (has_filter_) {
+    std::vector<std::uint32_t> dfs(count, 0), dfs_order;
+    dfs_order.reserve(count);
+    std::vector<std::uint32_t> stack{0};
+    while (!stack.empty()) {
+      const std::uint32_t s = stack.back();
+      stack.pop_back();
+      dfs[s] = static_cast<std::uint32_t>(dfs_order.size());
+      dfs_order.push_back(s);
+      for (std::uint32_t k = kb[s + 1]; k-- > kb[s];) stack.push_back(kid[k]);  // byte order
+    }
+    trie_.assign(count, TrieNode{});
+    trie_out_begin_.assign(count + 1, 0);
+    for (std::uint32_t t = 0; t < count; ++t) {
+      const std::uint32_t s = dfs_order[t];
+      TrieNode& nd = trie_[t];
+      nd.nkids = static_cast<std::uint16_t>(kb[s + 1] - kb[s]);
+      if (nd.nkids == 1) {
+        nd.cls = class_of_[kc[kb[s]]];
+      } else {
+        nd.edges = static_cast<std::uint32_t>(trie_edge_cls_.size());
+        for (std::uint32_t k = kb[s]; k < kb[s + 1]; ++k) {
+          trie_edge_cls_.push_back(class_of_[kc[k]]);
+          trie_edge_to_.push_back(dfs[kid[k]]);
+        }
+      }
+      nd.out = has_out(s);
+      for (std::uint32_t k = reports_[s].out_begin; k < reports_[s].out_end; ++k) trie_out_.push_back(outputs_[k]);
+      trie_out_begin_[t + 1] = static_cast<std::uint32_t>(trie_out_.size());
+    }
+    std::fill(std::begin(root_kid_), std::end(root_kid_), kNoKid);
+    for (std::uint32_t k = kb[0]; k < kb[1]; ++k) root_kid_[class_of_[kc[k]]] = dfs[kid[k]];
+    // About 64 bits per literal (2^12 to 2^18 bits, at most 32 KiB): under 2% of the bits set,
+    // so false candidates stay well below one in kMaxDensity positions.
+    unsigned bits = 12;
+    while (bits < 18 && (std::size_t{1} << bits) < 64 * literals_.size()) ++bits;
+    filter_shift_ = 32 - bits;
+    filter_.assign((std::size_t{1} << bits) / 64, 0);
+    for (std::string_view lit : literals_) {
+      if (lit.empty()) continue;
+      std::uint32_t x;
+      std::memcpy(&x, lit.data(), 4);
+      const std::uint32_t h = filter_hash(x);
+      filter_[h >> 6] |= std::uint64_t{1} << (h & 63);
     }
   }
   literals_.clear();

@@ -4,7 +4,9 @@
 // one substring search per predicate: with thousands of rules, CommandLine alone carries
 // thousands of literals. Tested by tests/unit/vm_test.cpp and every e2e/differential case.
 #pragma once
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <vector>
 
@@ -36,18 +38,118 @@ class LiteralIndex {
 
   // Calls on_match(pred) for every predicate whose literal matches `value` in its mode (a
   // predicate may be reported more than once).
+  //
+  // An index whose literals all have 4 or more bytes (the keyword index of the SigmaHQ Windows
+  // rules: 148 literals, scanned over every value of every record) first tries filter then
+  // verify: a position can start a literal only if its 4 bytes, lower-cased, hash to a bit set
+  // by some literal's first 4 bytes. Those tests do not depend on each other, so they run at a
+  // few cycles per byte, where the automaton pays one dependent load per byte; only candidate
+  // positions walk the trie. When a value is dense in candidates (more than one in kMaxDensity
+  // positions, or walks past kVerifyPerByte steps per byte), the automaton scans the whole
+  // value instead, and `retry` (per thread and index, optional) sends the next kSkipAfterFail
+  // scans of the index straight to it: a field whose values are dense in literals (paths
+  // against path literals) pays the attempt once in 64 scans. Both ways report the same set.
   template <class Fn>
-  void scan(std::string_view value, Fn&& on_match) const {
+  void scan(std::string_view value, Fn&& on_match, std::uint8_t* retry = nullptr) const {
     const std::size_t n = value.size();
-    automaton_scan(reinterpret_cast<const unsigned char*>(value.data()), n, on_match);
+    const unsigned char* v = reinterpret_cast<const unsigned char*>(value.data());
+    bool done = false;
+    if (has_filter_ && n >= 4) {
+      if (retry && *retry != 0) {
+        --*retry;
+      } else {
+        done = filtered_scan(v, n, on_match);
+        if (!done && retry) *retry = kSkipAfterFail;
+      }
+    }
+    if (!done) automaton_scan(v, n, on_match);
+    report_empty(n, on_match);
+  }
+  // The automaton alone (tests compare it with scan).
+  template <class Fn>
+  void scan_automaton(std::string_view value, Fn&& on_match) const {
+    automaton_scan(reinterpret_cast<const unsigned char*>(value.data()), value.size(), on_match);
+    report_empty(value.size(), on_match);
+  }
+  bool has_filter() const { return has_filter_; }
+
+ private:
+  template <class Fn>
+  void report_empty(std::size_t n, Fn& on_match) const {
     // The empty literal matches at position 0 (eq "" only for an empty value).
     for (std::uint32_t k : empty_patterns_) {
       const Pattern& p = patterns_[k];
       if (p.mode != Mode::kEq || n == 0) on_match(p.pred);
     }
   }
-
- private:
+  // The filter hashes 4 bytes with bit 5 of each set: an upper-case ASCII letter hashes like its
+  // lower-case letter (as the trie walk treats it), and a few other pairs (e.g. '\\' and '|')
+  // collide too, which only adds candidates. One multiply, no per-byte work.
+  static constexpr std::uint32_t kBit5 = 0x20202020u;
+  static constexpr std::uint32_t kFilterMul = 0x9E3779B1u;
+  std::uint32_t filter_hash(std::uint32_t x) const { return ((x | kBit5) * kFilterMul) >> filter_shift_; }
+  template <class Fn>
+  bool filtered_scan(const unsigned char* v, std::size_t n, Fn& on_match) const {
+    // Locals, not members: on_match writes memory, so members would be reloaded every byte.
+    const std::uint64_t* filter = filter_.data();
+    const unsigned shift = filter_shift_;
+    auto hit = [filter, shift](std::uint32_t x) {
+      const std::uint32_t h = ((x | kBit5) * kFilterMul) >> shift;
+      return (filter[h >> 6] >> (h & 63)) & 1;
+    };
+    std::size_t budget = kVerifyPerByte * n + 1024;
+    std::size_t candidates = 0;
+    // A candidate walks the trie; more than one position in kMaxDensity (past a small start)
+    // means the automaton is cheaper for this value.
+    auto candidate = [&](std::size_t i) {
+      return ++candidates <= 8 + i / kMaxDensity && walk(v, i, n, budget, on_match);
+    };
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 4) {  // one 8-byte load serves 4 positions
+      std::uint64_t w;
+      std::memcpy(&w, v + i, 8);
+      const std::uint32_t any = hit(static_cast<std::uint32_t>(w)) | hit(static_cast<std::uint32_t>(w >> 8)) << 1 |
+                                hit(static_cast<std::uint32_t>(w >> 16)) << 2 | hit(static_cast<std::uint32_t>(w >> 24)) << 3;
+      if (__builtin_expect(any != 0, 0))
+        for (unsigned k = 0; k < 4; ++k)
+          if (((any >> k) & 1) && !candidate(i + k)) return false;
+    }
+    for (; i + 4 <= n; ++i) {
+      std::uint32_t x;
+      std::memcpy(&x, v + i, 4);
+      if (hit(x) && !candidate(i)) return false;
+    }
+    return true;
+  }
+  // Reports every literal that starts at i, walking the depth-first trie along v[i..] by byte
+  // class (so upper-case ASCII walks like lower case). False when the budget ran out (what was
+  // reported stays reported; the caller rescans).
+  template <class Fn>
+  bool walk(const unsigned char* v, std::size_t i, std::size_t n, std::size_t& budget, Fn& on_match) const {
+    std::uint32_t t = root_kid_[class_of_[v[i]]];
+    for (std::size_t j = i; t != kNoKid;) {
+      if (budget-- == 0) return false;
+      const TrieNode& nd = trie_[t];
+      if (nd.out) {
+        for (std::uint32_t k = trie_out_begin_[t]; k < trie_out_begin_[t + 1]; ++k) {
+          const Pattern& p = patterns_[trie_out_[k]];
+          const bool ok = p.mode == Mode::kContains || (p.mode == Mode::kPrefix && i == 0) ||
+                          (p.mode == Mode::kSuffix && j + 1 == n) || (p.mode == Mode::kEq && i == 0 && j + 1 == n);
+          if (ok) on_match(p.pred);
+        }
+      }
+      if (++j == n) break;
+      const std::uint32_t k = class_of_[v[j]];
+      if (nd.nkids == 1) {
+        t = nd.cls == k ? t + 1 : kNoKid;  // depth-first: the only child is the next node
+      } else {
+        std::uint32_t e = nd.edges, end = nd.edges + nd.nkids;
+        while (e < end && trie_edge_cls_[e] < k) ++e;
+        t = e < end && trie_edge_cls_[e] == k ? trie_edge_to_[e] : kNoKid;
+      }
+    }
+    return true;
+  }
   template <class Fn>
   void automaton_scan(const unsigned char* v, std::size_t n, Fn& on_match) const {
     // The loop runs on transition codes (see kReports): from a dense state the next row is one
@@ -156,6 +258,27 @@ class LiteralIndex {
   std::vector<std::uint16_t> edge_cls_;
   std::vector<std::uint32_t> edge_to_;
   std::vector<std::uint32_t> dense_node_, sparse_node_;  // code -> BFS number, for report()
+  // The filter (see scan) and its trie, depth-first: nkids == 1 means the child is the next node;
+  // several children are in trie_edge_cls_/trie_edge_to_, sorted by class. trie_out_ lists the
+  // literals ending at each node (CSR by trie_out_begin_). root_kid_: the root's child by class.
+  struct TrieNode {
+    std::uint32_t edges = 0;
+    std::uint16_t nkids = 0;
+    std::uint16_t cls = 0;
+    bool out = false;
+  };
+  static constexpr std::uint32_t kNoKid = 0xFFFFFFFFu;
+  bool has_filter_ = false;
+  std::vector<std::uint64_t> filter_;
+  unsigned filter_shift_ = 20;
+  std::vector<TrieNode> trie_;
+  std::vector<std::uint16_t> trie_edge_cls_;
+  std::vector<std::uint32_t> trie_edge_to_, trie_out_begin_, trie_out_;
+  std::uint32_t root_kid_[257] = {};
+  static constexpr std::size_t kMaxDensity = 8;  // one candidate per 8 positions at most
+  static constexpr std::size_t kVerifyPerByte = 8;
+  static constexpr std::uint8_t kSkipAfterFail = 63;
+  static constexpr std::size_t kMaxFilterLiterals = 4096;  // past this the bits fill up
   // Dense DFA rows over byte classes: every byte that occurs in no literal shares class 0 (it
   // always leads back to the root), the others get one class each. CommandLine's 11,139
   // SigmaHQ Windows literals use 155 distinct bytes, so a row is 624 bytes. Rows go to the

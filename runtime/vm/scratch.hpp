@@ -15,6 +15,7 @@ class Scratch {
   explicit Scratch(const VerifiedProgram& p)
       : memo_gen_(p.preds.size(), 0), memo_val_(p.preds.size(), 0),
         fold_gen_(p.fields.size(), 0), folded_(p.fields.size()), folded_view_(p.fields.size()), scan_gen_(p.fields.size() + 1, 0),
+        scan_retry_(p.fields.size() + 1, 0),
         candidates_(p.always_run.size(), 0) {}
 
   std::uint32_t gen_ = 0;
@@ -29,6 +30,7 @@ class Scratch {
   std::vector<std::string_view> kw_values_; // each folded value: a view into kw_buf_
   std::vector<std::size_t> kw_ends_;        // (build only) end offset of each value in kw_buf_
   std::vector<std::uint32_t> scan_gen_;     // per field: literal index scanned this record
+  std::vector<std::uint8_t> scan_retry_;    // per field: LiteralIndex::scan's filter back-off
   std::vector<std::uint32_t> matched_;      // literal predicates found true this record
   std::vector<std::uint64_t> candidates_;   // rules to run this record (prefilter)
 

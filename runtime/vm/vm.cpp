@@ -139,12 +139,12 @@ void scan_field(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint
         else text::fold_case_append(v, buf);
         buf.push_back(static_cast<char>(p.kw_separator));
       }
-      idx.scan(buf, hit);
+      idx.scan(buf, hit, &s.scan_retry_[f]);
       return;
     }
     fold_values(p, s, ev);
     if (p.kw_separator >= 0) {
-      idx.scan(s.kw_buf_, hit);
+      idx.scan(s.kw_buf_, hit, &s.scan_retry_[f]);
     } else {  // every byte value occurs in some keyword literal: value by value
       for (std::string_view v : s.kw_values_) idx.scan(v, hit);
     }
@@ -152,7 +152,7 @@ void scan_field(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint
   }
   const FieldValue& fv = ev.get(f);
   if (fv.state != ValueState::kPresent) return;
-  idx.scan(idx.folds_ascii() && text::is_ascii(fv.text) ? fv.text : s.folded(f, fv.text), hit);
+  idx.scan(idx.folds_ascii() && text::is_ascii(fv.text) ? fv.text : s.folded(f, fv.text), hit, &s.scan_retry_[f]);
 }
 
 bool eval_pred(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t i) {

@@ -221,6 +221,61 @@ TEST_CASE("LiteralIndex: dense and sparse states agree with a naive search in ev
   }
 }
 
+// The filter-then-verify path (literals of 4+ bytes): against a naive search in every mode, on
+// raw upper-case values, on values sparse in candidates (the filter decides) and dense ones (the
+// automaton takes over, and the retry hint then skips the filter), with and without the hint.
+TEST_CASE("LiteralIndex: the 4-byte filter and its fallback agree with a naive search") {
+  using sigmatch::vm::LiteralIndex;
+  std::mt19937 rng(13);
+  const std::string common = "abcd", rare = "wxyz:\\-_.019";
+  auto text = [&](std::size_t lo, std::size_t hi, int rare_one_in) {
+    std::string s(lo + rng() % (hi - lo + 1), ' ');
+    for (char& c : s) c = rng() % rare_one_in == 0 ? rare[rng() % rare.size()] : common[rng() % common.size()];
+    return s;
+  };
+  std::vector<std::string> lits;
+  lits.reserve(300);
+  for (int i = 0; i < 300; ++i) lits.push_back(text(4, 12, i % 2 ? 2 : 6));
+  lits.push_back("abcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdx");  // a long walk on "abcd..."
+  LiteralIndex idx;
+  for (std::uint32_t i = 0; i < lits.size(); ++i) idx.add(lits[i], static_cast<LiteralIndex::Mode>(i % 4), i);
+  idx.add("", LiteralIndex::Mode::kContains, 9999);
+  REQUIRE(idx.build());
+  REQUIRE(idx.has_filter());
+  std::uint8_t retry = 0;
+  for (int t = 0; t < 3000; ++t) {
+    // Mostly rare bytes (few candidates), sometimes runs of common ones (many candidates).
+    std::string v = t % 5 == 0 ? text(0, 300, 1) : text(0, t % 3 ? 80 : 400, 2);
+    if (t % 7 == 0) v = "abcd" + std::string(200, 'a') + lits[t % lits.size()];
+    std::string raw = v;
+    for (char& c : raw)
+      if (c >= 'a' && c <= 'z' && rng() % 3 == 0) c = static_cast<char>(c - 32);
+    std::set<std::uint32_t> want{9999}, got, got_hint, got_auto;
+    for (std::uint32_t i = 0; i < lits.size(); ++i) {
+      const std::string& l = lits[i];
+      bool ok = false;
+      switch (static_cast<LiteralIndex::Mode>(i % 4)) {
+        case LiteralIndex::Mode::kEq: ok = v == l; break;
+        case LiteralIndex::Mode::kPrefix: ok = v.compare(0, l.size(), l) == 0; break;
+        case LiteralIndex::Mode::kSuffix: ok = v.size() >= l.size() && v.compare(v.size() - l.size(), l.size(), l) == 0; break;
+        case LiteralIndex::Mode::kContains: ok = v.find(l) != std::string::npos; break;
+      }
+      if (ok) want.insert(i);
+    }
+    idx.scan(raw, [&](std::uint32_t p) { got.insert(p); });
+    idx.scan(raw, [&](std::uint32_t p) { got_hint.insert(p); }, &retry);
+    idx.scan_automaton(raw, [&](std::uint32_t p) { got_auto.insert(p); });
+    REQUIRE_MESSAGE(got == want, "value=" << raw);
+    REQUIRE_MESSAGE(got_hint == want, "value=" << raw);
+    REQUIRE_MESSAGE(got_auto == want, "value=" << raw);
+  }
+  LiteralIndex with_short;
+  with_short.add("abc", LiteralIndex::Mode::kContains, 0);
+  with_short.add("abcdef", LiteralIndex::Mode::kContains, 1);
+  REQUIRE(with_short.build());
+  CHECK_FALSE(with_short.has_filter());  // a 3-byte literal could start anywhere: no filter
+}
+
 // LiteralIndex folds ASCII itself (folds_ascii): a raw ASCII value with upper-case letters gives
 // what its folded copy gives, in every mode, through dense and sparse states. A literal with an
 // upper-case letter (a hand-made image) turns that off, and its exact-byte scan stays exact.
