@@ -15,7 +15,6 @@
 #include <sstream>
 #include <thread>
 
-#include "compiler/condition/cond_ast.hpp"
 #include "compiler/pipeline.hpp"
 #include "compiler/sema/check.hpp"
 #include "runtime/bytecode/disasm.hpp"
@@ -48,12 +47,23 @@ void print_diags(diag::DiagSink& sink, const diag::SourceCache& sources, const s
   std::fwrite(text.data(), 1, text.size(), out);
 }
 
+// A compiled image: named .smc, or starting with the magic, or with the mangling detector at
+// bytes 4..7 (an image whose magic was damaged: loading it says so and exits 2, where reading
+// it as YAML reported a meaningless syntax error as a rule error).
 bool is_image_path(const std::string& p) {
   if (fs::path(p).extension() == ".smc") return true;
   std::ifstream in(p, std::ios::binary);
-  char magic[4] = {};
-  in.read(magic, 4);
-  return in.gcount() == 4 && std::string_view(magic, 4) == "SGMC";
+  char head[8] = {};
+  in.read(head, 8);
+  const std::string_view h(head, static_cast<std::size_t>(in.gcount()));
+  return (h.size() >= 4 && h.substr(0, 4) == "SGMC") ||
+         (h.size() == 8 && h.substr(4) == "\r\n\x1a\n");
+}
+
+// The end of a subcommand's --help: its exit codes (DESIGN.md "CLI contract").
+std::string exit_codes(const char* ok, const char* rule_errors, const char* usage) {
+  return fmt::format("\nExit codes:\n  {}  {}\n  {}  {}\n  {}  {}\n", kExitOk, ok, kExitRuleErrors,
+                     rule_errors, kExitUsage, usage);
 }
 
 // Rules for scan/test/explain: .smc images are loaded, rule files/dirs are compiled. Returns
@@ -244,11 +254,14 @@ int cmd_scan(const std::vector<std::string>& rule_paths, std::vector<std::string
     // -j N: a JSONL file is split at line boundaries into N chunks scanned in parallel, each
     // with its own reader and Matcher over the one shared immutable Program; the chunks'
     // output is printed in input order, so the result is the same as with one thread.
+    // Only JSON Lines is split: a JSON document (input::Format::kJson) cut at line ends would
+    // hand each thread fragments, so it is read by one reader.
     if (jobs > 1 && regular) {
       std::ifstream probe(path, std::ios::binary);
-      char head[4096];
-      probe.read(head, sizeof head);
-      if (input::detect_format(std::string_view(head, probe.gcount())) == input::Format::kJsonl) {
+      std::string head(input::kSniffBytes, '\0');
+      probe.read(head.data(), static_cast<std::streamsize>(head.size()));
+      head.resize(static_cast<std::size_t>(probe.gcount()));
+      if (input::detect_format(head) == input::Format::kJsonl) {
         // One pass over the file: cut points at the first line end after size*k/jobs, and the
         // number of lines before each cut (so every chunk knows its first record number).
         std::uint64_t size = fs::file_size(path, ec);
@@ -347,15 +360,7 @@ int cmd_explain(const std::vector<std::string>& paths, const std::string& emit, 
   Compilation c = compile_paths(paths, opts, sink);
   print_diags(sink, c.sources, "text", stderr);
   if (emit == "ast") {
-    for (auto& d : c.docs) {
-      std::printf("doc %s#%u \"%s\"\n", d.file.c_str(), d.doc_index, d.title.text.c_str());
-      for (auto& cond : d.conditions) {
-        condition::CondExpr ce;
-        condition::ParseError pe;
-        if (condition::parse(cond.text, &ce, &pe)) std::printf("  condition %s\n", condition::print(ce).c_str());
-      }
-      for (auto& [k, v] : d.selections) std::printf("  selection %s\n", k.text.c_str());
-    }
+    for (auto& d : c.docs) std::fputs(yaml::print(d).c_str(), stdout);
   } else if (emit == "checked") {
     for (auto& r : c.rules) std::fputs(sema::print(r).c_str(), stdout);
   } else if (emit == "ir" || emit == "ir-opt") {
@@ -377,6 +382,10 @@ int cmd_explain(const std::vector<std::string>& paths, const std::string& emit, 
 int cmd_test(const std::vector<std::string>& paths, int opt_level) {
   diag::DiagSink sink;
   auto files = collect_rule_files(paths, sink);
+  if (sink.has_errors()) {  // a path that does not exist: nothing was tested, which is no pass
+    print_diags(sink, diag::SourceCache{}, "text", stderr);
+    return kExitUsage;
+  }
   int failures = 0, checked = 0, missing = 0;
   for (const std::string& f : files) {
     fs::path p(f);
@@ -457,12 +466,20 @@ int main(int argc, char** argv) {
   check->add_option("--format", format, "text|json|sarif")->check(CLI::IsMember({"text", "json", "sarif"}));
   check->add_flag("--werror", werror, "treat warnings as errors");
   check->add_flag("--no-lint", no_lint, "skip metadata lint warnings");
+  check->footer(exit_codes("no errors (warnings allowed, unless --werror)",
+                           "rule errors, or warnings with --werror",
+                           "usage or I/O error: bad option, unreadable rule path"));
 
   auto* compile = app.add_subcommand("compile", "check rules and write a verified image");
   compile->add_option("paths", paths, "rule files or directories")->required();
   compile->add_option("-o,--output", out_path, "output .smc file")->required();
   compile->add_option("-O,--opt-level", opt_level, "0 = no optimisation, 1 = default")->check(CLI::Range(0, 1));
   compile->add_flag("--werror", werror, "treat warnings as errors");
+  compile->footer(
+      exit_codes("image written, no errors",
+                 "rule errors, or warnings with --werror (the rules without errors are\n"
+                 "     still written to the image)",
+                 "usage or I/O error: bad option, unreadable rule path, image not written"));
 
   auto* scan = app.add_subcommand("scan", "evaluate rules against event files (JSONL, XML, EVTX)");
   scan->add_option("--rules", rules, "rule file, rule directory or .smc (repeatable)")
@@ -478,16 +495,30 @@ int main(int argc, char** argv) {
   bool no_dispatch = false, no_prefilter = false;
   scan->add_flag("--no-dispatch", no_dispatch, "benchmark switch: no Channel/EventID dispatch (same matches)");
   scan->add_flag("--no-prefilter", no_prefilter, "benchmark switch: run every rule on every record (same matches)");
+  scan->footer(
+      exit_codes("every input scanned, whether or not anything matched (malformed records are\n"
+                 "     reported on stderr, counted and skipped)",
+                 "some rules did not compile (the others were used), or --strict and a\n"
+                 "     malformed record",
+                 "usage or I/O error: bad option, unreadable rule path or event input (the\n"
+                 "     other inputs are still scanned), or a --rules .smc that does not load\n"
+                 "     (corrupt, truncated, not an image, another format version)"));
 
   auto* explain = app.add_subcommand("explain", "print the compiled forms of rules");
   explain->add_option("paths", paths, "rule files, directories or one .smc")->required();
   explain->add_option("--emit", emit, "ast|checked|ir|ir-opt|asm")
       ->check(CLI::IsMember({"ast", "checked", "ir", "ir-opt", "asm"}));
   explain->add_option("-O,--opt-level", opt_level, "0 = no optimisation, 1 = default")->check(CLI::Range(0, 1));
+  explain->footer(exit_codes("printed", "rule errors (what compiled is printed)",
+                             "usage or I/O error: bad option, unreadable rule path, or a .smc\n"
+                             "     that does not load"));
 
   auto* test = app.add_subcommand("test", "run rule packs' own fixtures (tests/<rule>.{positive,negative}.jsonl)");
   test->add_option("paths", paths, "rule files or directories")->required();
   test->add_option("-O,--opt-level", opt_level, "0 = no optimisation, 1 = default")->check(CLI::Range(0, 1));
+  test->footer(exit_codes("every fixture record matched as expected",
+                          "a rule failed a fixture or does not compile",
+                          "usage or I/O error: bad option, unreadable rule path"));
 
   for (CLI::App* sub : {check, compile, scan, explain, test})
     sub->add_option("--placeholders", placeholders, "YAML map of `expand` placeholder values");

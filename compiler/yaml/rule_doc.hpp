@@ -1,7 +1,7 @@
 // rule_doc.hpp — RuleDoc: one YAML document of a rule file as structure, with the source
 // position of every key and value and the YAML typing of every scalar (plain vs quoted), but
 // no Sigma semantics. Output of yaml::load_rules, input of sema::check.
-// Tested by tests/unit/yaml_test.cpp and tests/diagnostics/.
+// Tested by tests/diagnostics/ and tests/golden/*.ast (the printer).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -69,5 +69,9 @@ struct RuleDoc {
 // duplicate keys, missing title/detection/condition, wrong node kinds) are reported to `sink`
 // with positions; a broken document is skipped and the others are still returned.
 std::vector<RuleDoc> load_rules(const std::string& file, const std::string& text, diag::DiagSink& sink);
+
+// Deterministic text tree of `doc` and its parsed conditions, every node with its line:col
+// (`explain --emit=ast`, tests/golden/*.ast). Implemented in print.cpp.
+std::string print(const RuleDoc& doc);
 
 }  // namespace sigmatch::yaml

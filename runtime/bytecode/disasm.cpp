@@ -1,4 +1,5 @@
-// disasm.cpp — see disasm.hpp. Operand rendering follows the operand kinds of opcodes.def.
+// disasm.cpp — see disasm.hpp. Operand rendering follows the operand kinds of opcodes.def, and
+// each synopsis is printed with its operand markers replaced by those operands.
 #include "runtime/bytecode/disasm.hpp"
 
 #include <cstdio>
@@ -23,6 +24,18 @@ std::string quote(std::string_view s) {
     }
   }
   return out + "\"";
+}
+
+// One operand as listings show it, in the instruction and in its synopsis alike.
+std::string operand_text(OperandKind kind, std::uint32_t v) {
+  char buf[16];
+  switch (kind) {
+    case OperandKind::kPred: return "p" + std::to_string(v);
+    case OperandKind::kRule: return "r" + std::to_string(v);
+    case OperandKind::kTarget: std::snprintf(buf, sizeof buf, "@%04u", v); return buf;
+    case OperandKind::kNone: break;
+  }
+  return {};
 }
 
 }  // namespace
@@ -67,19 +80,12 @@ std::string disassemble(const vm::VerifiedProgram& p, bool synopsis) {
     std::snprintf(buf, sizeof buf, "  %04zu  %-6s", pc, std::string(info.mnemonic).c_str());
     line += buf;
     const std::uint32_t ops[3] = {in.a, in.b, in.c};
+    std::string opnds[3];
     bool first = true;
     for (int k = 0; k < 3; ++k) {
-      std::string opnd;
-      switch (info.kinds[k]) {
-        case OperandKind::kNone: continue;
-        case OperandKind::kPred: opnd = "p" + std::to_string(ops[k]); break;
-        case OperandKind::kRule: opnd = "r" + std::to_string(ops[k]); break;
-        case OperandKind::kTarget:
-          std::snprintf(buf, sizeof buf, "@%04u", ops[k]);
-          opnd = buf;
-          break;
-      }
-      line += (first ? " " : ", ") + opnd;
+      if (info.kinds[k] == OperandKind::kNone) continue;
+      opnds[k] = operand_text(info.kinds[k], ops[k]);
+      line += (first ? " " : ", ") + opnds[k];
       first = false;
     }
     if (synopsis) {
@@ -95,7 +101,7 @@ std::string disassemble(const vm::VerifiedProgram& p, bool synopsis) {
                      : " " + quote(pr.str)) +
                 " — ";
       }
-      line += std::string(info.synopsis);
+      line += expand_synopsis(info.synopsis, opnds);
     }
     out += line + "\n";
   }

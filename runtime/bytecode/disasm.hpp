@@ -7,7 +7,8 @@
 
 namespace sigmatch::bytecode {
 
-// synopsis: append "; <opcode synopsis>" comments to each instruction.
+// synopsis: append "; <opcode synopsis>" comments to each instruction, with the operands
+// named in it (opcodes.def markers) replaced by that instruction's operands.
 std::string disassemble(const vm::VerifiedProgram& p, bool synopsis);
 
 }  // namespace sigmatch::bytecode

@@ -1,7 +1,8 @@
 // input_internal.hpp — private pieces shared by the readers of library sigmatch_input: the
 // shape table representation, the merged path -> slots hash map (PathMap), the chunked byte
-// source (ByteSource), the Windows Event XML -> slots mapper (XmlMapper, shared by the XML and
-// EVTX readers) and the reader factories used by open.cpp. Not installed.
+// source (ByteSource), the end-of-JSON-value scanner (JsonValueEnd, shared by the JSON reader
+// and format detection), the Windows Event XML -> slots mapper (XmlMapper, shared by the XML
+// and EVTX readers) and the reader factories used by open.cpp. Not installed.
 // Tested through the public API by tests/unit/input_test.cpp.
 #pragma once
 #include <algorithm>
@@ -181,6 +182,66 @@ class ByteSource {
   std::string io_error_;
 };
 
+// Finds where the JSON value starting at the first byte of a window ends, without validating
+// it: only strings (with their escapes) and bracket nesting are tracked. Cutting records out of
+// a JSON document this way leaves every check to the record parser, so a bad record is reported
+// alone and its neighbours are still read. Resumable: scan() continues where the last call on a
+// growing window stopped, so a long record is scanned once.
+class JsonValueEnd {
+ public:
+  // True when the value ends inside `w` (its length is then size()). A bare scalar ends at the
+  // next delimiter, or at the end of `w` when `at_eof`.
+  bool scan(std::string_view w, bool at_eof) {
+    while (pos_ < w.size()) {
+      const char c = w[pos_];
+      if (in_string_) {
+        ++pos_;
+        if (escape_) escape_ = false;
+        else if (c == '\\') escape_ = true;
+        else if (c == '"') {
+          in_string_ = false;
+          if (depth_ == 0) return true;
+        } else if (c == '\n') ++newlines_;
+        continue;
+      }
+      if (!started_) {
+        started_ = true;
+        scalar_ = c != '{' && c != '[' && c != '"';
+      }
+      if (scalar_) {
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',' || c == ']' || c == '}' ||
+            c == '[' || c == '{' || c == '"')
+          return true;
+        ++pos_;
+        continue;
+      }
+      ++pos_;
+      if (c == '{' || c == '[') {
+        ++depth_;
+      } else if (c == '}' || c == ']') {
+        if (--depth_ == 0) return true;
+      } else if (c == '"') {
+        in_string_ = true;
+      } else if (c == '\n') {
+        ++newlines_;
+      }
+    }
+    return scalar_ && at_eof;
+  }
+  std::size_t size() const { return pos_; }
+  std::uint64_t newlines() const { return newlines_; }  // line ends inside the value so far
+  bool in_string() const { return in_string_; }
+  // The caller dropped the n bytes scanned so far from the window (skipping an over-long
+  // record); scanning goes on from the new window start.
+  void discard() { pos_ = 0; }
+
+ private:
+  std::size_t pos_ = 0;
+  std::size_t depth_ = 0;
+  std::uint64_t newlines_ = 0;
+  bool started_ = false, in_string_ = false, escape_ = false, scalar_ = false;
+};
+
 // Maps one Windows Event XML <Event> (text, parsed in place with pugixml) to slots: System
 // children by their Sigma names (element text -> its name, attribute A of X -> "X_A", plus
 // TimeCreated@SystemTime -> TimeCreated), EventData/Data[@Name] -> Name, UserData leaves by
@@ -204,8 +265,12 @@ class XmlMapper {
   std::unique_ptr<pugi::xml_document> doc_;
 };
 
+// framing kJsonl: one record per line. kJson: records cut out of JSON documents (top-level
+// arrays' elements, top-level objects), which may span lines. input_start: `src` starts at the
+// beginning of the input (false for the later ranges of a -j split).
 std::unique_ptr<Reader> make_jsonl_reader(ByteSource src, const std::vector<std::string>& fields,
-                                          const ShapeTable& shapes, const ReaderOptions& options);
+                                          const ShapeTable& shapes, const ReaderOptions& options,
+                                          Format framing, bool input_start);
 std::unique_ptr<Reader> make_xml_reader(ByteSource src, const std::vector<std::string>& fields,
                                         const ReaderOptions& options);
 // path: an .evtx file; libevtx reads it itself.

@@ -1,9 +1,13 @@
-// jsonl_reader.cpp — JSON Lines reader (simdjson On Demand). One record per non-blank line;
-// the record number is the 1-based line number. Every value is visited (so structure and
-// scalars are validated), but strings are only unescaped when a mapped path or keyword rules
-// need them: the one laxness is a bad escape (\q) inside a string nobody reads, which is
-// accepted. UTF-8, control characters and structure are always checked. Numbers keep the
-// exact text the shipper wrote. Tested by tests/unit/input_test.cpp.
+// jsonl_reader.cpp — JSON reader (simdjson On Demand), in two framings. JSON Lines: one record
+// per non-blank line; the record number is the 1-based line number. JSON documents (Format::kJson,
+// e.g. a pretty-printed export): the elements of top-level arrays and the top-level objects are
+// the records, cut out with JsonValueEnd whatever lines they span; the record number is the
+// 1-based position of the record in the input (the element index for one array), and errors
+// name the line the record starts on. Every value is visited (so structure and scalars are
+// validated), but strings are only unescaped when a mapped path or keyword rules need them:
+// the one laxness is a bad escape (\q) inside a string nobody reads, which is accepted. UTF-8,
+// control characters and structure are always checked. Numbers keep the exact text the
+// shipper wrote. Tested by tests/unit/input_test.cpp and tests/cli/cli_test.sh.
 //
 // View lifetimes: strings live in the parser's string buffer, numbers point into the
 // ByteSource window; both stay untouched until the next call to next().
@@ -55,16 +59,49 @@ bool is_blank(std::string_view s) {
   return true;
 }
 
+bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// A line that opens a JSON value and breaks off after '{', '[', ',' or ':' outside a string:
+// how pretty printers lay out a document, and rare for a JSON Lines record cut short.
+bool opens_multi_line_value(std::string_view line) {
+  std::size_t i = 0;
+  while (i < line.size() && is_json_space(line[i])) ++i;
+  if (i == line.size() || (line[i] != '{' && line[i] != '[')) return false;
+  JsonValueEnd end;
+  if (end.scan(line.substr(i), false) || end.in_string()) return false;
+  std::string_view t = trim_right(line);
+  char last = t.back();
+  return last == '{' || last == '[' || last == ',' || last == ':';
+}
+
+// jq's path for a top-level member: .name for identifiers, .["name"] otherwise.
+std::string jq_member(std::string_view key) {
+  auto word = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  };
+  bool ident = !key.empty() && !(key[0] >= '0' && key[0] <= '9');
+  for (char c : key) ident = ident && word(c);
+  std::string q = ident ? "." : ".[\"";
+  for (char c : key) {
+    if (!ident && (c == '"' || c == '\\')) q += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20) q += c;
+  }
+  if (!ident) q += "\"]";
+  return q;
+}
+
 class JsonlReader final : public Reader {
  public:
   JsonlReader(ByteSource src, const std::vector<std::string>& fields, const ShapeTable& shapes,
-              const ReaderOptions& options)
-      : src_(std::move(src)), slots_(fields.size()), options_(options) {
+              const ReaderOptions& options, bool document, bool input_start)
+      : src_(std::move(src)), slots_(fields.size()), options_(options), document_(document),
+        hint_(input_start) {
     map_.build(fields, shapes);
     path_.reserve(256);
   }
 
   Next next(Event& ev, RecordError& err) override {
+    if (document_) return next_in_document(ev, err);
     for (;;) {
       std::string_view line;
       ByteSource::Line status = src_.next_line(&line, options_.max_record_bytes);
@@ -85,13 +122,170 @@ class JsonlReader final : public Reader {
         line.remove_prefix(3);
       if (is_blank(line)) continue;  // blank lines are not records; numbering stays by line
       record_ = line_;
-      return parse(line, ev, err);
+      const bool first = hint_;
+      hint_ = false;
+      Next n = parse(line, ev, err);
+      // Reached only when the input was named JSON Lines or its first object is too large for
+      // detect_format to see it close: say once what the input probably is. The records are
+      // still read line by line (a JSON Lines file whose first record is cut short must not
+      // lose the others).
+      if (n == Next::kError && first && opens_multi_line_value(line))
+        err.message +=
+            "; this line opens a JSON value that continues on the next lines: if the input is one"
+            " pretty-printed JSON document rather than JSON Lines (one record per line), convert it"
+            " with jq -c . (or jq -c '.[]' for an array)";
+      return n;
     }
   }
 
   std::uint64_t record_number() const override { return record_; }
 
  private:
+  // JSON documents: whitespace-separated top-level values; an array's elements are records,
+  // any other value is one record (a non-object is reported as such). Structure outside the
+  // records (a missing ',' between elements, an unclosed array, input ending inside a record)
+  // cannot be resynchronised reliably, so it is reported once and reading stops there.
+  Next next_in_document(Event& ev, RecordError& err) {
+    for (;;) {
+      if (state_ == DocState::kDone) return Next::kEnd;
+      if (skipping_) {
+        if (!skip_rest()) continue;
+      }
+      std::string_view w = src_.window();
+      if (!bom_checked_ && (w.size() >= 3 || src_.eof())) {
+        bom_checked_ = true;
+        if (w.size() >= 3 && w.compare(0, 3, "\xEF\xBB\xBF") == 0) src_.consume(3);
+        w = src_.window();
+      }
+      std::size_t i = 0;
+      while (i < w.size() && is_json_space(w[i])) doc_line_ += w[i++] == '\n';
+      src_.consume(i);
+      w = src_.window();
+      if (w.empty()) {
+        if (!src_.eof() && src_.more(ByteSource::kChunk)) continue;
+        if (!src_.io_error().empty()) return stop(err, ev, "read error: " + src_.io_error());
+        if (state_ == DocState::kTop) return Next::kEnd;
+        return stop(err, ev, "input ends inside the JSON array opened at line " +
+                                 std::to_string(array_line_) + " (no closing ']')");
+      }
+      const char c = w[0];
+      switch (state_) {
+        case DocState::kTop:
+          if (c == '[') {
+            array_line_ = doc_line_;
+            src_.consume(1);
+            state_ = DocState::kArrayFirst;
+            continue;
+          }
+          if (c == ',' || c == ']' || c == '}' || c == ':')
+            return stop(err, ev, std::string("invalid JSON: unexpected '") + c + "' at line " +
+                                     std::to_string(doc_line_));
+          return value(ev, err);
+        case DocState::kArrayFirst:
+        case DocState::kArrayElement:
+          if (c == ']') {  // [] (or a trailing comma: JSON forbids it, allowing it costs nothing)
+            src_.consume(1);
+            state_ = DocState::kTop;
+            continue;
+          }
+          if (c == ',' || c == '}' || c == ':')
+            return stop(err, ev, std::string("invalid JSON: unexpected '") + c + "' at line " +
+                                     std::to_string(doc_line_));
+          return value(ev, err);
+        case DocState::kArrayNext:
+          if (c == ',' || c == ']') {
+            src_.consume(1);
+            state_ = c == ',' ? DocState::kArrayElement : DocState::kTop;
+            continue;
+          }
+          return stop(err, ev,
+                      "invalid JSON: expected ',' or ']' after record " + std::to_string(record_) +
+                          " at line " + std::to_string(doc_line_));
+        case DocState::kDone:
+          return Next::kEnd;
+      }
+    }
+  }
+
+  // Cuts the value at the window start out of the input and parses it as one record.
+  Next value(Event& ev, RecordError& err) {
+    end_ = JsonValueEnd{};
+    const std::uint64_t line = doc_line_;
+    for (;;) {
+      std::string_view w = src_.window();
+      if (end_.scan(w, src_.eof())) break;
+      if (w.size() > options_.max_record_bytes) {  // skip the rest without keeping it
+        after_value();
+        skipping_ = true;
+        doc_line_ += end_.newlines();
+        src_.consume(w.size());
+        end_.discard();
+        ++record_;
+        return error(err, too_large() + at_line(line), ev);
+      }
+      if (src_.eof()) {
+        ++record_;
+        if (!src_.io_error().empty())
+          return stop_counted(err, ev, "read error: " + src_.io_error());
+        return stop_counted(err, ev, "invalid JSON: input ends inside this record" + at_line(line));
+      }
+      src_.more(options_.max_record_bytes + 1);
+    }
+    ++record_;
+    after_value();
+    doc_line_ += end_.newlines();
+    const std::size_t size = end_.size();
+    std::string_view text = src_.window().substr(0, size);
+    src_.consume(size);
+    if (size > options_.max_record_bytes) return error(err, too_large() + at_line(line), ev);
+    Next n = parse(text, ev, err);
+    if (n == Next::kError) err.message += at_line(line);
+    return n;
+  }
+
+  // Skipping an over-long record: false while more of it remains to be read.
+  bool skip_rest() {
+    std::string_view w = src_.window();
+    const std::uint64_t before = end_.newlines();
+    if (end_.scan(w, src_.eof())) {
+      doc_line_ += end_.newlines() - before;
+      src_.consume(end_.size());
+      skipping_ = false;
+      return true;
+    }
+    doc_line_ += end_.newlines() - before;
+    src_.consume(w.size());
+    end_.discard();
+    if (src_.eof()) {
+      skipping_ = false;
+      state_ = DocState::kDone;
+      return true;
+    }
+    src_.more(ByteSource::kChunk);
+    return false;
+  }
+
+  void after_value() {
+    if (state_ == DocState::kArrayFirst || state_ == DocState::kArrayElement)
+      state_ = DocState::kArrayNext;
+  }
+  std::string too_large() const {
+    return "record too large (limit " + std::to_string(options_.max_record_bytes) + " bytes)";
+  }
+  static std::string at_line(std::uint64_t line) {
+    return " (record starts at line " + std::to_string(line) + ")";
+  }
+
+  // A structural error: reported as one more malformed record, and the input ends here.
+  Next stop(RecordError& err, Event& ev, std::string message) {
+    ++record_;
+    return stop_counted(err, ev, std::move(message));
+  }
+  Next stop_counted(RecordError& err, Event& ev, std::string message) {
+    state_ = DocState::kDone;
+    return error(err, std::move(message) + "; reading of this input stops here", ev);
+  }
+
   Next error(RecordError& err, std::string message, Event& ev) {
     prepare(ev);  // no half-filled record escapes
     err.record = record_;
@@ -119,6 +313,7 @@ class JsonlReader final : public Reader {
     if (!e) e = doc.type().get(type);
     if (!e && type != od::json_type::object) return error(err, "record is not a JSON object", ev);
     od::object root;
+    root_members_ = 0;
     if (!e) e = doc.get_object().get(root);
     if (!e) e = walk_object(root, true, true, 1);
     // 3.0.1 has no document::at_end(); current_location() fails exactly when nothing follows.
@@ -127,6 +322,15 @@ class JsonlReader final : public Reader {
       if (custom_error_) return error(err, custom_error_, ev);
       return error(err, std::string("invalid JSON: ") + simdjson::error_message(e), ev);
     }
+    // A document whose one member holds the records (Elastic's pipeline-test files are
+    // {"events": [...]}) reads as a single record in which no field is found, which would
+    // silently match nothing. No shipper writes an event with a single array member.
+    if (document_ && root_members_ == 1 && !root_array_key_.empty())
+      return error(err,
+                   "record is not an event but a wrapper: its only member \"" + root_array_key_ +
+                       "\" is an array; extract the records, e.g. jq -c '" +
+                       jq_member(root_array_key_) + "[]'",
+                   ev);
     return Next::kRecord;
   }
 
@@ -150,7 +354,9 @@ class JsonlReader final : public Reader {
         path_.append(key);
         entry = map_.find(path_);
       }
-      auto e = walk_value(field.value(), entry, depth);
+      od::value& value = field.value();
+      if (root && document_) note_root_member(key, value);
+      auto e = walk_value(value, entry, depth);
       path_.resize(saved);
       if (e) return e;
     }
@@ -221,6 +427,15 @@ class JsonlReader final : public Reader {
     }
   }
 
+  // For the wrapper check in parse(): how many members the root has, and the key of the first
+  // one when it is an array. type() only peeks, so walk_value still sees the value.
+  void note_root_member(std::string_view key, od::value& v) {
+    od::json_type type{};
+    if (++root_members_ == 1) root_array_key_.clear();
+    if (root_members_ == 1 && !v.type().get(type) && type == od::json_type::array)
+      root_array_key_.assign(key);
+  }
+
   simdjson::error_code depth_error() {
     custom_error_ = depth_message_.c_str();
     return simdjson::DEPTH_ERROR;
@@ -239,13 +454,29 @@ class JsonlReader final : public Reader {
       "nesting deeper than " + std::to_string(options_.max_depth) + " levels";
   std::uint64_t line_ = 0;
   std::uint64_t record_ = 0;
+  const bool document_;  // framing: JSON documents, else JSON Lines
+  // JSON Lines: the next record is the input's first (not a -j chunk's), so a failure may get
+  // the "pretty-printed JSON?" hint; -j N must print what -j 1 prints.
+  bool hint_;
+  // JSON documents: where the reader is in the top-level structure.
+  enum class DocState : std::uint8_t { kTop, kArrayFirst, kArrayElement, kArrayNext, kDone };
+  DocState state_ = DocState::kTop;
+  JsonValueEnd end_;          // the record being cut out (or skipped, when too large)
+  bool skipping_ = false;     // the rest of a too-large record is still to be skipped
+  bool bom_checked_ = false;
+  std::uint64_t doc_line_ = 1;    // line of the next unread byte
+  std::uint64_t array_line_ = 0;  // line of the open top-level '['
+  std::size_t root_members_ = 0;
+  std::string root_array_key_;
 };
 
 }  // namespace
 
 std::unique_ptr<Reader> make_jsonl_reader(ByteSource src, const std::vector<std::string>& fields,
-                                          const ShapeTable& shapes, const ReaderOptions& options) {
-  return std::make_unique<JsonlReader>(std::move(src), fields, shapes, options);
+                                          const ShapeTable& shapes, const ReaderOptions& options,
+                                          Format framing, bool input_start) {
+  return std::make_unique<JsonlReader>(std::move(src), fields, shapes, options,
+                                       framing == Format::kJson, input_start);
 }
 
 }  // namespace sigmatch::input::detail

@@ -1,6 +1,7 @@
 // open.cpp — open_reader / open_buffer / detect_format: picks the reader for an input by
-// sniffing its first bytes ("ElfFile\0" EVTX, '<' Event XML, '{' JSONL; a UTF-8 BOM and
-// leading whitespace are skipped), or by extension for an empty input.
+// sniffing its first bytes ("ElfFile\0" EVTX, '<' Event XML, '{' JSONL or a multi-line JSON
+// document, '[' JSON array; a UTF-8 BOM and leading whitespace are skipped), or by extension
+// for an empty input.
 // Tested by tests/unit/input_test.cpp.
 #include <cstring>
 
@@ -10,6 +11,8 @@ namespace sigmatch::input {
 namespace {
 
 constexpr std::string_view kEvtxMagic{"ElfFile\0", 8};
+// open_source sniffs the first chunk a ByteSource reads; detect_format needs that much.
+static_assert(detail::ByteSource::kChunk >= kSniffBytes);
 
 Format by_extension(const std::string& path) {
   auto ends_with = [&](std::string_view ext) {
@@ -27,16 +30,29 @@ Format by_extension(const std::string& path) {
   return Format::kAuto;
 }
 
+// `s` starts with '{'. True when that object spans lines and is followed by nothing or by
+// another value: a pretty-printed document. A JSON Lines record cut short (or a first line
+// that is not JSON at all) does not end that way, and reading the input as a document would
+// then swallow the good records after it into one bad one.
+bool multi_line_document(std::string_view s) {
+  detail::JsonValueEnd end;
+  if (!end.scan(s, true) || end.newlines() == 0) return false;
+  std::size_t i = end.size();
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) ++i;
+  return i == s.size() || s[i] == '{' || s[i] == '[';
+}
+
 bool only_whitespace(std::string_view s) {
   for (char c : s)
     if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
   return true;
 }
 
+// input_start: `src` begins at the start of the input (not a later range of a -j split).
 std::unique_ptr<Reader> open_source(detail::ByteSource src, const std::string& name,
                                     Format format, const std::vector<std::string>& fields,
                                     const ShapeTable& shapes, const ReaderOptions& options,
-                                    std::string* error) {
+                                    std::string* error, bool input_start = true) {
   if (format == Format::kAuto) {
     std::string_view head = src.window();
     format = detect_format(head);
@@ -48,7 +64,9 @@ std::unique_ptr<Reader> open_source(detail::ByteSource src, const std::string& n
   }
   switch (format) {
     case Format::kJsonl:
-      return detail::make_jsonl_reader(std::move(src), fields, shapes, options);
+    case Format::kJson:
+      return detail::make_jsonl_reader(std::move(src), fields, shapes, options, format,
+                                       input_start);
     case Format::kXml:
       return detail::make_xml_reader(std::move(src), fields, options);
     case Format::kEvtx: {
@@ -84,7 +102,8 @@ Format detect_format(std::string_view b) {
   while (i < b.size() && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n')) ++i;
   if (i == b.size()) return Format::kAuto;
   if (b[i] == '<') return Format::kXml;
-  if (b[i] == '{') return Format::kJsonl;
+  if (b[i] == '[') return Format::kJson;
+  if (b[i] == '{') return multi_line_document(b.substr(i)) ? Format::kJson : Format::kJsonl;
   return Format::kAuto;
 }
 
@@ -120,7 +139,8 @@ std::unique_ptr<Reader> open_reader_range(const std::string& path, std::uint64_t
   if (!error) error = &local;
   detail::ByteSource src;
   if (!src.open_file_range(path, begin, end, error)) return nullptr;
-  return open_source(std::move(src), path, Format::kJsonl, fields, shapes, options, error);
+  return open_source(std::move(src), path, Format::kJsonl, fields, shapes, options, error,
+                     begin == 0);
 }
 
 std::unique_ptr<Reader> open_buffer(std::string data, Format format,

@@ -2,7 +2,8 @@
 // (pugixml), .evtx (libevtx). A reader fills one sigmatch::Event per record with the fields a
 // program reads, resolving each shipper shape's key paths to slots through a ShapeTable
 // (data: rules/schema/shapes.json, embedded as the default). A malformed record yields
-// Next::kError with its 1-based record number and the reader continues with the next one.
+// Next::kError with its 1-based record number and the reader continues with the next one
+// (JSON documents: unless the structure between records is broken, see Format::kJson).
 // Tested by tests/unit/input_test.cpp.
 #pragma once
 #include <cstdint>
@@ -16,7 +17,11 @@
 
 namespace sigmatch::input {
 
-enum class Format { kAuto, kJsonl, kXml, kEvtx };
+// kJson: JSON that is not one record per line: top-level arrays whose elements are the records
+// (an export), or objects spanning several lines (pretty-printed), one after another. Record
+// number = 1-based position of the record in the input (the element index for one array).
+// A break in the structure between records ends the input with one error.
+enum class Format { kAuto, kJsonl, kXml, kEvtx, kJson };
 
 // Which key paths of which shipper shape mean which canonical (Sigma) field name.
 class ShapeTable {
@@ -76,7 +81,12 @@ std::unique_ptr<Reader> open_buffer(std::string data, Format format,
                                     const std::vector<std::string>& fields,
                                     const ShapeTable& shapes, const ReaderOptions& options,
                                     std::string* error);
-// Sniffs the format from the first bytes: "ElfFile\0" evtx, '<' XML, '{' JSONL.
+// Sniffs the format from the first bytes: "ElfFile\0" evtx, '<' XML, '[' JSON, '{' JSONL, or
+// JSON when the first object does not end on its first line but ends later, followed by
+// nothing or another value (so a JSON Lines file whose first record is cut short stays JSONL).
+// Pass the first kSniffBytes bytes (or the whole input when shorter): a multi-line object is
+// only recognised when it ends within them.
+inline constexpr std::size_t kSniffBytes = 1u << 20;
 Format detect_format(std::string_view first_bytes);
 
 }  // namespace sigmatch::input

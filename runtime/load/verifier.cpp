@@ -1,8 +1,10 @@
 // verifier.cpp — the only constructor of VerifiedProgram (see verifier.hpp for the checks).
-// Every failure returns a Status with the byte offset or the instruction index.
+// Every failure returns a Status with the byte offset or the instruction index, and names the
+// likeliest cause first: not an image (magic) before truncated, truncated before checksum.
 // Tested by tests/unit/verifier_test.cpp.
 #include "runtime/load/verifier.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "runtime/bytecode/opcodes.hpp"
@@ -26,12 +28,17 @@ struct Verifier {
 
   Status container() {
     if (img.size() > kMaxImageBytes) return fail(StatusCode::kTooLarge, "image larger than limit", 0);
+    // Magic and mangling detector first, on the bytes there are: a short text file is "not a
+    // sigmatch image", not a truncated one.
+    auto differs = [&](std::size_t at, const char (&want)[4]) {
+      const std::size_t n = img.size() > at ? std::min<std::size_t>(img.size() - at, 4) : 0;
+      return img.compare(std::min(at, img.size()), n, std::string_view(want, n)) != 0;
+    };
+    if (differs(0, bytecode::kMagic)) return fail(StatusCode::kBadMagic, "expected \"SGMC\"", 0);
+    if (differs(4, bytecode::kMangleDetector))
+      return fail(StatusCode::kMangled, "bytes 4..7 should be \\r\\n\\x1a\\n", 4);
     if (img.size() < bytecode::kHeaderSize + 4)
       return fail(StatusCode::kTruncated, "shorter than header + checksum", img.size());
-    if (img.compare(0, 4, std::string_view(bytecode::kMagic, 4)) != 0)
-      return fail(StatusCode::kBadMagic, "expected \"SGMC\"", 0);
-    if (img.compare(4, 4, std::string_view(bytecode::kMangleDetector, 4)) != 0)
-      return fail(StatusCode::kMangled, "bytes 4..7 should be \\r\\n\\x1a\\n", 4);
     ByteReader r(img.substr(0, img.size() - 4));
     std::string_view skip;
     r.bytes(8, &skip);
@@ -47,7 +54,20 @@ struct Verifier {
     ck.u32(&stored);
     std::uint32_t actual = bytecode::fnv1a32(
         reinterpret_cast<const unsigned char*>(img.data()), img.size() - 4);
-    if (stored != actual) return fail(StatusCode::kBadChecksum, "stored checksum differs", img.size() - 4);
+    if (stored != actual) {
+      // A file cut short fails the checksum too, and "checksum mismatch" hides why: when the
+      // section table declares more bytes than the file has, say that. (A matching checksum
+      // means the file is whole, so an overlong section there is a malformed table, below.)
+      bool exact = false;
+      const std::uint64_t declared = declared_size(nsec, &exact);
+      if (declared > img.size())
+        return fail(StatusCode::kTruncated,
+                    "the file has " + std::to_string(img.size()) +
+                        " bytes, its header and sections declare " + (exact ? "" : "at least ") +
+                        std::to_string(declared),
+                    img.size());
+      return fail(StatusCode::kBadChecksum, "stored checksum differs", img.size() - 4);
+    }
     for (std::uint32_t i = 0; i < nsec; ++i) {
       std::size_t at = r.offset();
       std::uint32_t id = 0, size = 0;
@@ -74,6 +94,23 @@ struct Verifier {
       if (!sections[id].data())
         return fail(StatusCode::kMissingSection, "section " + std::to_string(id), img.size());
     return {};
+  }
+
+  // The image size the header and section table declare: header, each section's header,
+  // payload and padding, checksum. Read as far as the file goes; a section header past its
+  // end counts as its 8 bytes, so a cut inside the table still declares more than there is
+  // (*exact = false: the true size is larger).
+  std::uint64_t declared_size(std::uint32_t nsec, bool* exact) const {
+    std::uint64_t at = bytecode::kHeaderSize;
+    std::uint32_t i = 0;
+    for (; i < nsec && at + 8 <= img.size(); ++i) {
+      ByteReader r(img.substr(static_cast<std::size_t>(at) + 4, 4));
+      std::uint32_t size = 0;
+      r.u32(&size);
+      at += 8 + std::uint64_t{size} + (4 - size % 4) % 4;
+    }
+    *exact = i == nsec;
+    return at + 8 * std::uint64_t{nsec - i} + 4;
   }
 
   ByteReader section(SectionId id) {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # cli_test.sh — end-to-end tests of the `sigmatch` CLI contract (DESIGN.md "CLI contract"):
 # exit codes, diagnostics format, JSON/SARIF output, compile/scan equivalence, input shapes,
-# malformed records (every hostile-input kind, JSONL and XML), stdin, corrupted images, explain
-# and test. Checks compiler/cli/main.cpp and runtime/input/ (big records: big_record_test.sh).
+# malformed records (every hostile-input kind, JSONL and XML), pretty-printed JSON, stdin,
+# corrupted images, explain and test. Checks compiler/cli/main.cpp and runtime/input/ (big records: big_record_test.sh).
 # Registered as ctest cli_test. usage: cli_test.sh PATH/TO/sigmatch SOURCE_DIR
 set -u
 cli=$1 src=$2
@@ -165,6 +165,43 @@ got=$(sed "s|^$tmp/hostile.xml:||" "$tmp/out" | cut -d: -f1 | sort -un | tr '\n'
 [ "$got" = "1 6 7 8 " ] && ok "hostile.xml: good events 1, 6, 7, 8 all match" || bad "hostile.xml: good events 1, 6, 7, 8 all match: $got"
 expect_rc "scan --strict of hostile.xml exits 1" 1 "$cli" scan --strict --rules "$tmp/x.smc" "$tmp/hostile.xml"
 
+# pretty-printed JSON (an array export, `jq .` output) is read record by record, numbered by
+# element; a wrapper object and a document cut short are each reported once, not per line.
+python3 - "$flat" "$tmp" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+out = sys.argv[2]
+json.dump(recs, open(out + "/array.json", "w"), indent=2)
+open(out + "/objects.json", "w").write("".join(json.dumps(r, indent=4) + "\n" for r in recs))
+json.dump({"events": recs}, open(out + "/wrapped.json", "w"), indent=2)
+text = json.dumps(recs, indent=2)
+open(out + "/cut.json", "w").write(text[: text.index('"EventID"', len(text) // 2)])
+PY
+for f in array objects; do
+  expect_rc "scan of a pretty-printed $f.json exits 0" 0 "$cli" scan --rules "$tmp/x.smc" --format jsonl "$tmp/$f.json"
+  if [ ! -s "$tmp/err" ] && cmp -s <(pairs < "$tmp/out") "$tmp/pairs.flat"; then
+    ok "$f.json: no errors, the (record, rule_id) pairs of the JSON Lines file"
+  else
+    bad "$f.json: no errors, the (record, rule_id) pairs of the JSON Lines file"; sed 's/^/  | /' "$tmp/err" | head -3
+  fi
+done
+"$cli" scan -j 2 --rules "$tmp/x.smc" --format jsonl "$tmp/array.json" 2> "$tmp/err" | pairs > "$tmp/pairs.j2"
+cmp -s "$tmp/pairs.j2" "$tmp/pairs.flat" && ok "array.json: scan -j 2 reads it whole" || bad "array.json: scan -j 2 reads it whole"
+expect_rc "scan of a {\"events\": [...]} wrapper exits 0" 0 "$cli" scan --rules "$tmp/x.smc" "$tmp/wrapped.json"
+if [ "$(grep -c 'malformed record' "$tmp/err")" = 1 ] && grep -q "wrapped.json:1: malformed record: .*jq -c '.events\[\]'" "$tmp/err"; then
+  ok "wrapped.json: one message naming the wrapper and the jq to unwrap it"
+else
+  bad "wrapped.json: one message naming the wrapper and the jq to unwrap it"; sed 's/^/  | /' "$tmp/err" | head -5
+fi
+expect_rc "scan of a cut-short array exits 0" 0 "$cli" scan --rules "$tmp/x.smc" --format jsonl "$tmp/cut.json"
+cut_at=$(sed -n 's/^.*cut\.json:\([0-9]*\): malformed record.*$/\1/p' "$tmp/err")
+if [ "$(grep -c 'malformed record' "$tmp/err")" = 1 ] && grep -q 'input ends inside this record (record starts at line [0-9]*); reading of this input stops here' "$tmp/err" \
+   && [ -s "$tmp/out" ] && pairs < "$tmp/out" | cmp -s - <(awk -v n="$cut_at" '$1 < n' "$tmp/pairs.flat"); then
+  ok "cut.json: one error; the records before the cut still match"
+else
+  bad "cut.json: one error; the records before the cut still match"; sed 's/^/  | /' "$tmp/err" | head -5
+fi
+
 # stdin
 "$cli" scan --rules "$tmp/x.smc" --format jsonl - < "$flat" > "$tmp/stdin.out" 2> "$tmp/err"
 rc=$?
@@ -199,6 +236,15 @@ for kind in flipped truncated empty random header_only; do
   if grep -Eq 'offset|instruction' "$tmp/err"; then ok "$kind .smc message names an offset or instruction"; else bad "$kind .smc message names an offset or instruction"; sed 's/^/  | /' "$tmp/err" | head -3; fi
 done
 expect_rc "explain on a corrupted .smc exits 2" 2 "$cli" explain "$tmp/flipped.smc" --emit=asm
+# ... and the message names the cause first: a cut file is truncated (its checksum fails too),
+# a short text file is not an image at all (it is short too).
+"$cli" scan --rules "$tmp/truncated.smc" "$flat" > /dev/null 2> "$tmp/err"
+grep -q 'truncated.smc: image is truncated at offset [0-9]*: the file has [0-9]* bytes, its header and sections declare' "$tmp/err" \
+  && ok "truncated .smc says truncated" || bad "truncated .smc says truncated: $(cat "$tmp/err")"
+printf 'title: x\n' > "$tmp/text.smc"
+expect_rc "a short text file given as .smc exits 2" 2 "$cli" scan --rules "$tmp/text.smc" "$flat"
+grep -q 'text.smc: not a sigmatch image (bad magic) at offset 0' "$tmp/err" \
+  && ok "a short text file given as .smc says bad magic" || bad "a short text file given as .smc says bad magic: $(cat "$tmp/err")"
 
 # --- scan -j: same lines in the same order as one thread, malformed lines numbered right ----
 { cat examples/events/sample.flat.jsonl; echo '{bad'; echo; cat examples/events/sample.flat.jsonl; } > "$tmp/twice.jsonl"
@@ -215,6 +261,10 @@ for emit in asm ir ir-opt checked ast; do
   expect_rc "explain --emit=$emit exits 0" 0 "$cli" explain "$rule" --emit="$emit"
   [ -s "$tmp/out" ] && ok "explain --emit=$emit prints something" || bad "explain --emit=$emit prints something"
 done
+# --emit=ast prints the whole detection tree, the same text the golden test checks.
+(cd tests/golden && "$cli" explain detection_shapes.yml --emit=ast > "$tmp/ast.out" 2> "$tmp/err")
+cmp -s "$tmp/ast.out" tests/golden/detection_shapes.ast && ok "explain --emit=ast prints tests/golden/detection_shapes.ast" \
+  || bad "explain --emit=ast prints tests/golden/detection_shapes.ast"
 expect_rc "explain x.smc --emit=asm exits 0" 0 "$cli" explain "$tmp/x.smc" --emit=asm
 grep -q 'd06a100f-db58-4fab-8f53-fcab356648b1' "$tmp/out" && ok "disassembly lists the rule ids" || bad "disassembly lists the rule ids"
 
@@ -225,6 +275,25 @@ grep -q 'passed' "$tmp/out" "$tmp/err" && ok "test prints passed" || bad "test p
 # --- usage -------------------------------------------------------------------------------
 expect_rc "unknown subcommand exits 2" 2 "$cli" frobnicate
 expect_rc "scan with an unreadable events file exits 2" 2 "$cli" scan --rules "$tmp/x.smc" "$tmp/no-such-events.jsonl"
+expect_rc "test on a missing path exits 2" 2 "$cli" test "$tmp/no-such-rules"
+grep -q 'no-such-rules: error\[I0001\]' "$tmp/err" && ok "test names the missing path" || bad "test names the missing path"
+# An image whose magic was damaged is still an image (mangling detector at bytes 4..7), not a
+# YAML rule file with a syntax error: it exits 2 like any other corrupted .smc.
+python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[0] ^= 0x20; open(sys.argv[2], "wb").write(b)' "$tmp/x.smc" "$tmp/damaged.bin"
+expect_rc "scan --rules <image with a damaged magic, not named .smc> exits 2" 2 "$cli" scan --rules "$tmp/damaged.bin" "$flat"
+grep -q 'bad magic' "$tmp/err" && ok "... and says bad magic" || bad "... and says bad magic"
+
+# --help of every subcommand ends with its exit codes (DESIGN.md "CLI contract").
+for sub in check compile scan explain test; do
+  expect_rc "$sub --help exits 0" 0 "$cli" "$sub" --help
+  if grep -q '^Exit codes:$' "$tmp/out" && grep -q '^  0  ' "$tmp/out" && grep -q '^  1  ' "$tmp/out" && grep -q '^  2  usage or I/O error' "$tmp/out"; then
+    ok "$sub --help documents exit codes 0, 1 and 2"
+  else
+    bad "$sub --help documents exit codes 0, 1 and 2"
+  fi
+done
+"$cli" scan --help | grep -q 'a --rules .smc that does not load' \
+  && ok "scan --help: a .smc that does not load exits 2" || bad "scan --help: a .smc that does not load exits 2"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

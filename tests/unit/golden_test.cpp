@@ -1,6 +1,7 @@
-// golden_test.cpp — every tests/golden/<case>.yml compiles to exactly the text in
-// <case>.checked (sema), <case>.ir (-O0 IR), <case>.ir-opt (-O1 IR) and <case>.asm (the
-// disassembled -O1 image). UPDATE_GOLDEN=1 rewrites the expected files; review the diff.
+// golden_test.cpp — every tests/golden/<case>.yml compiles to exactly the text in <case>.ast
+// (the documents as loaded, with parsed conditions), <case>.checked (sema), <case>.ir (-O0 IR),
+// <case>.ir-opt (-O1 IR) and <case>.asm (the disassembled -O1 image). UPDATE_GOLDEN=1 rewrites
+// the expected files; review the diff.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -19,7 +20,9 @@ std::string compile_text(const std::string& name, const std::string& src, int le
   o.lint = false;
   auto c = sigmatch::compile_sources({{name, src}}, o, sink);
   std::string out = sigmatch::diag::render_text(sink.all(), c.sources);
-  if (std::string(what) == "checked") {
+  if (std::string(what) == "ast") {
+    for (auto& d : c.docs) out += sigmatch::yaml::print(d);
+  } else if (std::string(what) == "checked") {
     for (auto& r : c.rules) out += sigmatch::sema::print(r);
   } else if (std::string(what) == "ir") {
     out += sigmatch::ir::print(c.module);
@@ -45,7 +48,8 @@ TEST_CASE("golden outputs of every stage") {
       int level;
       const char* what;
     };
-    for (Out o : {Out{".checked", 1, "checked"}, Out{".ir", 0, "ir"}, Out{".ir-opt", 1, "ir"}, Out{".asm", 1, "asm"}}) {
+    for (Out o : {Out{".ast", 1, "ast"}, Out{".checked", 1, "checked"}, Out{".ir", 0, "ir"},
+                  Out{".ir-opt", 1, "ir"}, Out{".asm", 1, "asm"}}) {
       std::string diff;
       bool same = sigmatch::testing::check_golden(base + o.ext, compile_text(name, src, o.level, o.what), &diff);
       CHECK_MESSAGE(same, diff);

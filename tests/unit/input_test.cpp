@@ -1,5 +1,6 @@
 // input_test.cpp — tests of library sigmatch_input (runtime/input/): the shape table, JSONL /
-// Event XML / EVTX readers, format detection, error reporting with record numbers, and the
+// JSON document / Event XML / EVTX readers, format detection, error reporting with record
+// numbers, and the
 // real sample events in ../shared/data/events when present (skipped with a message if not).
 // Hostile records at the real limits through the CLI: tests/cli/big_record_test.sh.
 #include <doctest/doctest.h>
@@ -413,10 +414,174 @@ TEST_CASE("JSONL: a UTF-8 BOM before the first record is skipped, not a malforme
   CHECK(r[1].slots[0] == "=4693");
 }
 
+// Pretty-printed JSON (an array export, `jq .` output) is read as a sequence of records, not
+// as one malformed record per line.
+TEST_CASE("JSON documents: array elements and multi-line objects are the records") {
+  const std::vector<std::string> fields = {"EventID", "Channel"};
+  const std::string array =
+      "[\n"
+      "  {\n    \"EventID\": 4692,\n    \"Channel\": \"Security\"\n  },\n"
+      "  {\n    \"EventID\": \"5059\",\n    \"Note\": \"a ] } , [ { \\\" inside a string\"\n  },\n"
+      "  {\"EventID\": 4693}\n"
+      "]\n";
+  CHECK(detect_format(array) == Format::kJson);
+  auto r = read_buffer(array, fields);
+  REQUIRE(r.size() == 3);
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    CHECK_FALSE(r[i].error);
+    CHECK(r[i].record == i + 1);  // the element index, not a line number
+  }
+  CHECK(r[0].slots == std::vector<std::string>{"=4692", "=Security"});
+  CHECK(r[1].slots == std::vector<std::string>{"=5059", "<missing>"});
+  CHECK(r[2].slots == std::vector<std::string>{"=4693", "<missing>"});
+
+  // `jq .` over JSON Lines: objects one after another, each over several lines.
+  const std::string objects = "{\n  \"EventID\": 1\n}\n{\n  \"EventID\": 2\n}\n\n{\"EventID\": 3}";
+  CHECK(detect_format(objects) == Format::kJson);
+  r = read_buffer(objects, fields);
+  REQUIRE(r.size() == 3);
+  for (std::size_t i = 0; i < r.size(); ++i) CHECK(r[i].slots[0] == "=" + std::to_string(i + 1));
+
+  // A BOM, an empty array, an array after objects: numbering runs on through the input.
+  r = read_buffer("\xEF\xBB\xBF[]\n{\n\"EventID\": 1\n}\n[{\"EventID\": 2}, {\"EventID\": 3}]\n", fields);
+  REQUIRE(r.size() == 3);
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    CHECK(r[i].record == i + 1);
+    CHECK(r[i].slots[0] == "=" + std::to_string(i + 1));
+  }
+  CHECK(read_buffer("[ ]\n", fields).empty());
+}
+
+TEST_CASE("JSON documents: a bad record is reported with its line, a broken structure stops once") {
+  const std::vector<std::string> fields = {"EventID"};
+  ReaderOptions opt;
+  opt.max_record_bytes = 100;
+  const std::string data = "[\n"
+                           "  {\"EventID\": 1},\n"                                   // 1
+                           "  5,\n"                                                   // 2 not an object
+                           "  {\"EventID\": tru},\n"                                 // 3 bad literal
+                           "  {\"EventID\": \"" + std::string(200, 'x') + "\"},\n"  // 4 too large
+                           "  {\"a\": [[[[[[[[[[1]]]]]]]]]]},\n"                       // 5 too deep
+                           "  {\"EventID\": 6}\n"                                    // 6
+                           "  {\"EventID\": 7}\n"                                    // missing ','
+                           "]\n";
+  opt.max_depth = 8;
+  auto r = read_buffer(data, fields, Format::kJson, opt);
+  REQUIRE(r.size() == 7);
+  std::vector<std::uint64_t> good, bad;
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    CHECK(r[i].record == i + 1);
+    (r[i].error ? bad : good).push_back(r[i].record);
+  }
+  CHECK(good == std::vector<std::uint64_t>{1, 6});
+  CHECK(bad == std::vector<std::uint64_t>{2, 3, 4, 5, 7});
+  CHECK(r[1].message == "record is not a JSON object (record starts at line 3)");
+  CHECK(r[2].message.rfind("invalid JSON", 0) == 0);
+  CHECK(r[2].message.find("(record starts at line 4)") != std::string::npos);
+  CHECK(r[3].message == "record too large (limit 100 bytes) (record starts at line 5)");
+  CHECK(r[4].message.rfind("nesting deeper than 8 levels", 0) == 0);
+  CHECK(r[5].slots[0] == "=6");
+  // No resynchronising after a missing ',': one error, and the input ends there.
+  CHECK(r[6].message == "invalid JSON: expected ',' or ']' after record 6 at line 8; reading of this input stops here");
+
+  // Cut short inside a record, or after the last complete one.
+  r = read_buffer("[\n{\"EventID\": 1},\n{\"EventID\":\n", fields);
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].slots[0] == "=1");
+  CHECK(r[1].message == "invalid JSON: input ends inside this record (record starts at line 3); reading of this input stops here");
+  r = read_buffer("[\n{\"EventID\": 1}\n", fields);
+  REQUIRE(r.size() == 2);
+  CHECK(r[1].message == "input ends inside the JSON array opened at line 1 (no closing ']'); reading of this input stops here");
+  r = read_buffer("{\n\"EventID\": 1\n}\n]\n", fields, Format::kJson);
+  REQUIRE(r.size() == 2);
+  CHECK(r[1].message == "invalid JSON: unexpected ']' at line 4; reading of this input stops here");
+}
+
+TEST_CASE("JSON documents: a record too large is skipped across chunks, the next one is read") {
+  ReaderOptions opt;
+  opt.max_record_bytes = 1000;
+  // The big record is longer than a ByteSource chunk and has strings and nesting to skip over.
+  std::string big = "{\"EventID\": [\"" + std::string(3 << 20, 'y') + "\", {\"s\": \"]}\\\"\"}], \"x\": 1}";
+  auto r = read_buffer("[{\"EventID\": 1},\n" + big + ",\n{\"EventID\": 3}]", {"EventID"}, Format::kAuto, opt);
+  REQUIRE(r.size() == 3);
+  CHECK(r[0].slots[0] == "=1");
+  CHECK(r[1].error);
+  CHECK(r[1].record == 2);
+  CHECK(r[1].message.rfind("record too large", 0) == 0);
+  CHECK(r[2].record == 3);
+  CHECK(r[2].slots[0] == "=3");
+}
+
+TEST_CASE("JSON documents: a wrapper object around the records is named, with the jq to unwrap it") {
+  // Elastic's pipeline-test files: one object whose only member holds the events.
+  auto r = read_buffer("{\n  \"events\": [\n    {\"EventID\": 4692}\n  ]\n}\n", {"EventID"});
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].error);
+  CHECK(r[0].message ==
+        "record is not an event but a wrapper: its only member \"events\" is an array; extract the "
+        "records, e.g. jq -c '.events[]' (record starts at line 1)");
+  r = read_buffer("[{\"my key\": []}]", {"EventID"});
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].message.find("jq -c '.[\"my key\"][]'") != std::string::npos);
+  // Two members, or one that is not an array: an ordinary record.
+  CHECK_FALSE(read_buffer("[{\"EventID\": 1, \"events\": []}, {\"EventID\": 2}]", {"EventID"})[0].error);
+  CHECK_FALSE(read_buffer("[{\"EventID\": 1}]", {"EventID"})[0].error);
+  // JSON Lines keep their meaning: a one-member line is a record as before.
+  CHECK_FALSE(read_buffer("{\"events\": [1]}\n", {"EventID"})[0].error);
+}
+
+TEST_CASE("JSON Lines: detection keeps a file whose first record is cut short, and hints once") {
+  // The first line never closes as a document would: still JSON Lines, every good record read.
+  const std::string cut = "{\"EventID\": 1, \"a\": {\n{\"EventID\": 2}\n{\"EventID\": 3}\n";
+  CHECK(detect_format(cut) == Format::kJsonl);
+  auto r = read_buffer(cut, {"EventID"});
+  REQUIRE(r.size() == 3);
+  CHECK(r[0].error);
+  CHECK(r[1].slots[0] == "=2");
+  CHECK(r[2].slots[0] == "=3");
+  // It breaks off after '{': the message says once what the input may be.
+  CHECK(r[0].message.find("jq -c .") != std::string::npos);
+  CHECK(detect_format("{bad\n{\"EventID\": 2}\n") == Format::kJsonl);
+  r = read_buffer("{bad\n{\"EventID\": 2}\n", {"EventID"});
+  CHECK(r[0].message.find("jq") == std::string::npos);  // not how a pretty printer breaks
+  CHECK(detect_format("{\"a\": 1}\n{\n") == Format::kJsonl);
+
+  // A pretty-printed document read as JSON Lines when the caller says so: the first error says
+  // what it is, and only the first.
+  r = read_buffer("{\n  \"EventID\": 1,\n  \"Channel\": \"Security\"\n}\n", {"EventID"}, Format::kJsonl);
+  REQUIRE(r.size() == 4);
+  CHECK(r[0].message.find("rather than JSON Lines (one record per line), convert it with jq -c . (or jq -c '.[]' for an array)") != std::string::npos);
+  for (std::size_t i = 1; i < r.size(); ++i) CHECK(r[i].message.find("jq") == std::string::npos);
+
+  // Only the input's first record gets the hint, not the first line of a later -j range:
+  // scan -j N prints what -j 1 prints.
+  const std::string path = "/tmp/sigmatch_input_test_hint_" + std::to_string(::getpid()) + ".jsonl";
+  const std::string line1 = "{\"EventID\": 1}\n", line2 = "{\"EventID\": 2, \"a\": [\n";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << line1 << line2 << line2;
+  }
+  std::string error;
+  auto ranged = open_reader_range(path, line1.size(), line1.size() + 2 * line2.size(), {"EventID"},
+                                  ShapeTable::builtin(), {}, &error);
+  REQUIRE_MESSAGE(ranged, error);
+  auto rr = read_all(*ranged, 1);
+  std::remove(path.c_str());
+  REQUIRE(rr.size() == 2);
+  CHECK(rr[0].error);
+  CHECK(rr[0].message.find("jq") == std::string::npos);
+  CHECK(read_buffer(line2 + line2, {"EventID"}, Format::kJsonl)[0].message.find("jq -c .") != std::string::npos);
+}
+
 TEST_CASE("format detection") {
   CHECK(detect_format(std::string_view("ElfFile\0\0\0", 10)) == Format::kEvtx);
   CHECK(detect_format("  \n<Event>") == Format::kXml);
   CHECK(detect_format("\xEF\xBB\xBF{\"a\":1}") == Format::kJsonl);
+  CHECK(detect_format("{\"a\":1}\n{\"b\":2}\n") == Format::kJsonl);
+  CHECK(detect_format(" [1]") == Format::kJson);
+  CHECK(detect_format("{\n  \"a\": 1\n}") == Format::kJson);
+  CHECK(detect_format("{\"a\": 1,\n \"b\": 2}\n{\"c\": 3}\n") == Format::kJson);
+  CHECK(detect_format("{\n  \"a\": 1\n}\nx") == Format::kJsonl);  // followed by no value
   CHECK(detect_format("<?xml version='1.0'?>") == Format::kXml);
   CHECK(detect_format("hello") == Format::kAuto);
   CHECK(detect_format("") == Format::kAuto);
@@ -556,4 +721,18 @@ TEST_CASE("real shared sample events: all shapes agree per record") {
   auto otrf = read_path(dir + "/original-shapes/otrf-flat-4692.jsonl");
   REQUIRE(otrf.size() == 1);
   CHECK(otrf[0].slots[1] == "=MKT01.pandalab.com");
+  // Elastic's pretty-printed {"events": [...]} files: named as a wrapper, and their array
+  // alone reads as the event it holds.
+  for (const char* name : {"elastic-winlogbeat-7.3.1-4692.json", "elastic-agent-9.1-winlog-5059.json"}) {
+    INFO(name);
+    const std::string path = dir + "/original-shapes/" + name;
+    auto wrapped = read_path(path);
+    REQUIRE(wrapped.size() == 1);
+    CHECK(wrapped[0].message.find("jq -c '.events[]'") != std::string::npos);
+    std::string text = slurp(path);
+    auto events = read_buffer(text.substr(text.find('['), text.rfind(']') - text.find('[') + 1), fields);
+    REQUIRE(events.size() == 1);
+    CHECK_FALSE(events[0].error);
+    CHECK(events[0].slots[0] == (std::string(name).find("4692") != std::string::npos ? "=4692" : "=5059"));
+  }
 }

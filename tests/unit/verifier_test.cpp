@@ -151,6 +151,50 @@ TEST_CASE("container failures name their offset") {
   b = good;
   b[good.size() / 2] ^= 0x40;
   expect_reject(b, StatusCode::kBadChecksum, static_cast<std::int64_t>(good.size() - 4));
+  b = good + "extra";  // longer than declared: not truncated, the checksum is what breaks
+  expect_reject(b, StatusCode::kBadChecksum, static_cast<std::int64_t>(b.size() - 4));
+}
+
+TEST_CASE("a file that is not an image says so before it says truncated") {
+  // Text given as .smc: bad magic whatever its length, as soon as one byte differs.
+  for (const char* text : {"hello\n", "hi", "{", "title: x\nid: y\n", "SGMX"}) {
+    INFO(text);
+    expect_reject(text, StatusCode::kBadMagic, 0);
+  }
+  const std::string good = shipped_image();
+  // The right magic then a text-mode transfer's LF: mangled, even when short.
+  expect_reject("SGMC\n\x1a\n", StatusCode::kMangled, 4);
+  // The right first bytes, too few of them: truncated.
+  expect_reject(good.substr(0, 6), StatusCode::kTruncated, 6);
+  expect_reject(good.substr(0, 19), StatusCode::kTruncated, 19);
+}
+
+TEST_CASE("a cut image is reported as truncated, not as a checksum mismatch") {
+  const std::string good = shipped_image();
+  auto secs = sections_of(good);
+  REQUIRE(secs.size() >= 3);
+  // Inside the section table, inside a payload, in a padding, and just the checksum missing.
+  for (std::size_t size : {std::size_t{20}, std::size_t{21}, secs[1].payload + 3, secs[2].header,
+                           good.size() / 2, good.size() - 5, good.size() - 4, good.size() - 1}) {
+    INFO("cut at " << size << " of " << good.size());
+    const std::string b = good.substr(0, size);
+    expect_reject(b, StatusCode::kTruncated, static_cast<std::int64_t>(size));
+    const std::string m = load(b).message();
+    const std::string head = "image is truncated at offset " + std::to_string(size) + ": the file has " +
+                             std::to_string(size) + " bytes, its header and sections declare ";
+    REQUIRE(m.rfind(head, 0) == 0);
+    if (size >= secs.back().header + 8) {  // every section header is there: the exact size
+      CHECK(m.substr(head.size()) == std::to_string(good.size()));
+    } else {  // the table itself is cut: a lower bound, still more than the file has
+      REQUIRE(m.compare(head.size(), 9, "at least ") == 0);
+      CHECK(std::stoull(m.substr(head.size() + 9)) > size);
+    }
+  }
+}
+
+TEST_CASE("container failures name their offset (section table)") {
+  const std::string good = shipped_image();
+  std::string b;
 
   auto secs = sections_of(good);
   REQUIRE(secs.size() >= 3);
