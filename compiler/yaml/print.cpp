@@ -12,7 +12,8 @@
 namespace sigmatch::yaml {
 namespace {
 
-// Line 0 is "unknown": legacy `action` collections are merged by yaml-cpp, which drops marks.
+// Line 0 is "unknown" (a node without a mark). Nodes of merged legacy `action` collections
+// carry yaml-cpp's reset mark and print as @1:1.
 std::string at(Pos p) {
   if (p.line == 0) return " @?";
   return " @" + std::to_string(p.line) + ":" + std::to_string(p.col);
@@ -33,11 +34,28 @@ std::string scalar_text(const Scalar& s) {
   return "?";
 }
 
+// Unquoted text (names, modifiers) as it is, but with control bytes as \xNN: a rule file's
+// bytes must not reach the terminal raw (the same rule as diagnostics).
+std::string plain(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 // A map key is a field name and its modifiers, `Field|mod|mod` (a keyword list has none).
 std::string field_text(const std::string& key) {
   const std::size_t bar = key.find('|');
   std::string out = "field " + diag::json_str(key.substr(0, bar));
-  if (bar != std::string::npos) out += " " + key.substr(bar);
+  if (bar != std::string::npos) out += " " + plain(key.substr(bar));
   return out;
 }
 
@@ -68,7 +86,7 @@ void print_meta(const char* name, const Scalar& s, std::string& out) {
 }
 
 void print_selection(const Scalar& name, const Node& node, std::string& out) {
-  out += "    selection " + name.text + at(name.pos) + "\n";
+  out += "    selection " + plain(name.text) + at(name.pos) + "\n";
   print_node(node, 3, out);
 }
 
@@ -94,7 +112,7 @@ std::string print(const RuleDoc& d) {
   if (!d.logsource.empty()) {
     out += "  logsource" + at(d.logsource_pos) + "\n";
     for (const auto& [k, v] : d.logsource)
-      out += "    " + k.text + " " + scalar_text(v) + at(v.pos) + "\n";
+      out += "    " + plain(k.text) + " " + scalar_text(v) + at(v.pos) + "\n";
   }
   if (!d.selections.empty() || !d.conditions.empty())
     out += "  detection" + at(d.detection_pos) + "\n";

@@ -231,8 +231,8 @@ class JsonValueEnd {
   std::size_t size() const { return pos_; }
   std::uint64_t newlines() const { return newlines_; }  // line ends inside the value so far
   bool in_string() const { return in_string_; }
-  // The caller dropped the n bytes scanned so far from the window (skipping an over-long
-  // record); scanning goes on from the new window start.
+  // The caller dropped every byte scanned so far from the window (skipping an over-long
+  // record); scanning goes on from the new window start with the state it had.
   void discard() { pos_ = 0; }
 
  private:

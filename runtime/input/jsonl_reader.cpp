@@ -95,7 +95,7 @@ class JsonlReader final : public Reader {
   JsonlReader(ByteSource src, const std::vector<std::string>& fields, const ShapeTable& shapes,
               const ReaderOptions& options, bool document, bool input_start)
       : src_(std::move(src)), slots_(fields.size()), options_(options), document_(document),
-        hint_(input_start) {
+        input_start_(input_start), hint_(input_start) {
     map_.build(fields, shapes);
     path_.reserve(256);
   }
@@ -117,8 +117,9 @@ class JsonlReader final : public Reader {
                               " bytes)", ev);
       }
       // A UTF-8 BOM (Windows PowerShell `Out-File -Encoding utf8`) before the first record
-      // is not part of the JSON; detect_format already skips it, the parser must too.
-      if (line_ == 1 && line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0)
+      // is not part of the JSON; detect_format already skips it, the parser must too. Only at
+      // the start of the input: a -j chunk's first line is not, and -j N prints what -j 1 does.
+      if (input_start_ && line_ == 1 && line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0)
         line.remove_prefix(3);
       if (is_blank(line)) continue;  // blank lines are not records; numbering stays by line
       record_ = line_;
@@ -150,6 +151,8 @@ class JsonlReader final : public Reader {
       if (state_ == DocState::kDone) return Next::kEnd;
       if (skipping_) {
         if (!skip_rest()) continue;
+        // The input ended inside the too-large record, which was reported already.
+        if (state_ == DocState::kDone) return Next::kEnd;
       }
       std::string_view w = src_.window();
       if (!bom_checked_ && (w.size() >= 3 || src_.eof())) {
@@ -454,7 +457,8 @@ class JsonlReader final : public Reader {
       "nesting deeper than " + std::to_string(options_.max_depth) + " levels";
   std::uint64_t line_ = 0;
   std::uint64_t record_ = 0;
-  const bool document_;  // framing: JSON documents, else JSON Lines
+  const bool document_;     // framing: JSON documents, else JSON Lines
+  const bool input_start_;  // this reader starts at the input's first byte (not a -j chunk)
   // JSON Lines: the next record is the input's first (not a -j chunk's), so a failure may get
   // the "pretty-printed JSON?" hint; -j N must print what -j 1 prints.
   bool hint_;

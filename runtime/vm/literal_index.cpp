@@ -107,7 +107,7 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells) {
   // 4. Byte classes.
   classes_ = 1;
   for (int c = 0; c < 256; ++c) class_of_[c] = used[c] ? static_cast<std::uint16_t>(classes_++) : 0;
-  unsigned char class_byte[256] = {};
+  unsigned char class_byte[257] = {};  // class -> its first byte; 257 classes when all bytes occur
   for (int c = 255; c >= 0; --c) class_byte[class_of_[c]] = static_cast<unsigned char>(c);
   // Folded literals hold no upper-case ASCII, so an upper-case letter can share its lower-case
   // letter's class: the scan then folds ASCII by itself and an ASCII value needs no folded copy

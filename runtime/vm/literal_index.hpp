@@ -1,8 +1,10 @@
 // literal_index.hpp — one Aho-Corasick automaton per field over the case-folded literals of
 // that field's eq/prefix/suffix/contains predicates, built when a program is loaded. One scan
-// of a (folded) field value decides every literal predicate on that field at once, instead of
-// one substring search per predicate: with thousands of rules, CommandLine alone carries
-// thousands of literals. Tested by tests/unit/vm_test.cpp and every e2e/differential case.
+// of a field value (folded, or raw when it is ASCII: see folds_ascii) decides every literal
+// predicate on that field at once, instead of one substring search per predicate: with
+// thousands of rules, CommandLine alone carries thousands of literals. Indexes whose literals
+// all have 4+ bytes also get a filter-then-verify scan (see scan). Tested by
+// tests/unit/vm_test.cpp and every e2e/differential case.
 #pragma once
 #include <algorithm>
 #include <cstdint>

@@ -573,6 +573,44 @@ TEST_CASE("JSON Lines: detection keeps a file whose first record is cut short, a
   CHECK(read_buffer(line2 + line2, {"EventID"}, Format::kJsonl)[0].message.find("jq -c .") != std::string::npos);
 }
 
+// A BOM is skipped only at the very start of the input: a BOM line later in the file (two
+// PowerShell outputs concatenated) is malformed whether or not a -j range starts on it.
+TEST_CASE("JSONL: a BOM at the start of a -j range is not skipped") {
+  const std::string path = "/tmp/sigmatch_input_test_bom_" + std::to_string(::getpid()) + ".jsonl";
+  const std::string line1 = "{\"EventID\": 1}\n", line2 = "\xEF\xBB\xBF{\"EventID\": 2}\n";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << line1 << line2;
+  }
+  std::string error;
+  auto whole = open_reader(path, Format::kJsonl, {"EventID"}, ShapeTable::builtin(), {}, &error);
+  REQUIRE_MESSAGE(whole, error);
+  auto all = read_all(*whole, 1);
+  auto ranged = open_reader_range(path, line1.size(), line1.size() + line2.size(), {"EventID"},
+                                  ShapeTable::builtin(), {}, &error);
+  REQUIRE_MESSAGE(ranged, error);
+  auto part = read_all(*ranged, 1);
+  std::remove(path.c_str());
+  REQUIRE(all.size() == 2);
+  CHECK_FALSE(all[0].error);
+  CHECK(all[1].error);
+  REQUIRE(part.size() == 1);
+  CHECK(part[0].error);
+}
+
+// A JSON document that ends inside a record too large to read: that record's error, then the
+// end (not a second error about an unclosed array the input never opened).
+TEST_CASE("JSON documents: input ending inside a too-large record") {
+  ReaderOptions opt;
+  opt.max_record_bytes = 20;
+  auto r = read_buffer("{\n\"EventID\":1\n}\n{\n\"EventID\":2,\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", {"EventID"},
+                       Format::kAuto, opt);
+  REQUIRE(r.size() == 2);
+  CHECK_FALSE(r[0].error);
+  CHECK(r[1].error);
+  CHECK(r[1].message.find("array") == std::string::npos);
+}
+
 TEST_CASE("format detection") {
   CHECK(detect_format(std::string_view("ElfFile\0\0\0", 10)) == Format::kEvtx);
   CHECK(detect_format("  \n<Event>") == Format::kXml);

@@ -221,6 +221,26 @@ TEST_CASE("LiteralIndex: dense and sparse states agree with a naive search in ev
   }
 }
 
+// Every byte value in one literal (only a hand-made image has upper case and control bytes in
+// a literal): 257 byte classes, no ASCII aliasing; the automaton still finds it exactly.
+TEST_CASE("LiteralIndex: a literal with all 256 byte values") {
+  using sigmatch::vm::LiteralIndex;
+  std::string all;
+  for (int c = 0; c < 256; ++c) all.push_back(static_cast<char>(c));
+  LiteralIndex idx;
+  idx.add(all, LiteralIndex::Mode::kContains, 0);
+  idx.add("AB", LiteralIndex::Mode::kContains, 1);
+  REQUIRE(idx.build());
+  CHECK_FALSE(idx.folds_ascii());
+  CHECK(idx.unused_byte() == -1);
+  std::set<std::uint32_t> got;
+  idx.scan("x" + all + "y", [&](std::uint32_t p) { got.insert(p); });
+  CHECK(got == std::set<std::uint32_t>{0, 1});
+  got.clear();
+  idx.scan(all.substr(1) + "ab", [&](std::uint32_t p) { got.insert(p); });  // "AB" inside, "ab" no
+  CHECK(got == std::set<std::uint32_t>{1});
+}
+
 // The filter-then-verify path (literals of 4+ bytes): against a naive search in every mode, on
 // raw upper-case values, on values sparse in candidates (the filter decides) and dense ones (the
 // automaton takes over, and the retry hint then skips the filter), with and without the hint.
