@@ -174,6 +174,18 @@ TEST_CASE("%% codes and their message texts are the same value") {
   }
 }
 
+// What LiteralIndex must report for one literal, decided the obvious way.
+static bool naive_match(sigmatch::vm::LiteralIndex::Mode mode, const std::string& v, const std::string& l) {
+  using Mode = sigmatch::vm::LiteralIndex::Mode;
+  switch (mode) {
+    case Mode::kEq: return v == l;
+    case Mode::kPrefix: return v.compare(0, l.size(), l) == 0;
+    case Mode::kSuffix: return v.size() >= l.size() && v.compare(v.size() - l.size(), l.size(), l) == 0;
+    case Mode::kContains: return v.find(l) != std::string::npos;
+  }
+  return false;
+}
+
 // LiteralIndex against a naive search, with enough literals (6,000 of 1-14 bytes, ~50,000 states)
 // that the automaton outgrows its dense rows, so the scan crosses between dense rows and sparse
 // records/failure links in both directions; and once per dense-row budget: the root alone (every
@@ -207,14 +219,7 @@ TEST_CASE("LiteralIndex: dense and sparse states agree with a naive search in ev
       idx.scan(v, [&](std::uint32_t p) { got.insert(p); });
       for (std::uint32_t i = 0; i < lits.size(); ++i) {
         const std::string& l = lits[i].first;
-        bool ok = false;
-        switch (lits[i].second) {
-          case LiteralIndex::Mode::kEq: ok = v == l; break;
-          case LiteralIndex::Mode::kPrefix: ok = v.compare(0, l.size(), l) == 0; break;
-          case LiteralIndex::Mode::kSuffix: ok = v.size() >= l.size() && v.compare(v.size() - l.size(), l.size(), l) == 0; break;
-          case LiteralIndex::Mode::kContains: ok = v.find(l) != std::string::npos; break;
-        }
-        if (ok) want.insert(i);
+        if (naive_match(lits[i].second, v, l)) want.insert(i);
       }
       REQUIRE_MESSAGE(got == want, "count=" << count << " dense_cells=" << budget.dense_cells << " value=" << v);
     }
@@ -273,14 +278,7 @@ TEST_CASE("LiteralIndex: the 4-byte filter and its fallback agree with a naive s
     std::set<std::uint32_t> want{9999}, got, got_hint, got_auto;
     for (std::uint32_t i = 0; i < lits.size(); ++i) {
       const std::string& l = lits[i];
-      bool ok = false;
-      switch (static_cast<LiteralIndex::Mode>(i % 4)) {
-        case LiteralIndex::Mode::kEq: ok = v == l; break;
-        case LiteralIndex::Mode::kPrefix: ok = v.compare(0, l.size(), l) == 0; break;
-        case LiteralIndex::Mode::kSuffix: ok = v.size() >= l.size() && v.compare(v.size() - l.size(), l.size(), l) == 0; break;
-        case LiteralIndex::Mode::kContains: ok = v.find(l) != std::string::npos; break;
-      }
-      if (ok) want.insert(i);
+      if (naive_match(static_cast<LiteralIndex::Mode>(i % 4), v, l)) want.insert(i);
     }
     idx.scan(raw, [&](std::uint32_t p) { got.insert(p); });
     idx.scan(raw, [&](std::uint32_t p) { got_hint.insert(p); }, &retry);
