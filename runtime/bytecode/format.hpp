@@ -1,5 +1,6 @@
 // format.hpp — the .smc image layout (the runtime owns it; the compiler's writer and the
-// loader both include this file). Tested by tests/unit/bytecode_test.cpp and tests/verifier/.
+// loader both include this file). Tested by tests/unit/verifier_test.cpp,
+// tests/unit/roundtrip_test.cpp and the fuzz_load_verify target.
 //
 //   offset  size  field
 //   0       4     magic "SGMC"
