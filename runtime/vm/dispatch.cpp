@@ -26,8 +26,10 @@ struct VSet {
   std::vector<std::uint32_t> ids;  // sorted, when !any
 
   void meet_one(std::uint32_t id) {  // this ∩ {id}
-    if (any || std::binary_search(ids.begin(), ids.end(), id)) ids.assign(1, id);
-    else ids.clear();
+    if (any || std::binary_search(ids.begin(), ids.end(), id))
+      ids.assign(1, id);
+    else
+      ids.clear();
     any = false;
   }
   void remove(std::uint32_t id) {  // this \ {id}; "any minus one" stays "any" (sound)
@@ -78,7 +80,8 @@ constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x808080808080808
 // The adds work on the low 7 bits, so no byte carries into the next.
 std::uint64_t lower8(std::uint64_t w) {
   const std::uint64_t x = w & ~kHigh;
-  const std::uint64_t upper = (x + kOnes * (0x80 - 'A')) & ~(x + kOnes * (0x80 - 'Z' - 1)) & ~w & kHigh;
+  const std::uint64_t upper =
+      (x + kOnes * (0x80 - 'A')) & ~(x + kOnes * (0x80 - 'Z' - 1)) & ~w & kHigh;
   return w | (upper >> 2);
 }
 
@@ -181,7 +184,8 @@ const DispatchGroup& Dispatch::route(Scratch& s, const Event& ev) const {
   return groups[table[id0 * (field[1].other + 1) + id1]];
 }
 
-void build_dispatch(VerifiedProgram& p, const std::vector<std::vector<std::uint32_t>>& rule_fields) {
+void build_dispatch(VerifiedProgram& p,
+                    const std::vector<std::vector<std::uint32_t>>& rule_fields) {
   Dispatch& d = p.dispatch;
   d = Dispatch{};
   static constexpr std::string_view kNames[2] = {"Channel", "EventID"};
@@ -189,7 +193,8 @@ void build_dispatch(VerifiedProgram& p, const std::vector<std::vector<std::uint3
   for (int k = 0; k < 2; ++k) {
     auto it = std::find(p.fields.begin(), p.fields.end(), kNames[k]);
     // A program without the field never tests it: one id (not present) covers every record.
-    d.field[k].slot = it == p.fields.end() ? bytecode::kNoField : static_cast<std::uint32_t>(it - p.fields.begin());
+    d.field[k].slot = it == p.fields.end() ? bytecode::kNoField
+                                           : static_cast<std::uint32_t>(it - p.fields.begin());
     any_field |= it != p.fields.end();
   }
   if (!any_field) return;
@@ -201,8 +206,10 @@ void build_dispatch(VerifiedProgram& p, const std::vector<std::vector<std::uint3
     const Pred& pr = p.preds[i];
     for (int k = 0; k < 2; ++k) {
       if (pr.field != d.field[k].slot || d.field[k].slot == bytecode::kNoField) continue;
-      if (pr.kind == PredKind::kIsNull) eff[i] = {Effect::kIsNull, k, 0};
-      else if (pr.kind == PredKind::kExists) eff[i] = {Effect::kExists, k, 0};
+      if (pr.kind == PredKind::kIsNull)
+        eff[i] = {Effect::kIsNull, k, 0};
+      else if (pr.kind == PredKind::kExists)
+        eff[i] = {Effect::kExists, k, 0};
       else if (pr.kind == PredKind::kEq && !(pr.flags & bytecode::kPredCased)) {
         auto [it, fresh] = ids[k].emplace(pr.str, static_cast<std::uint32_t>(ids[k].size() + 1));
         eff[i] = {Effect::kEq, k, it->second};
@@ -218,9 +225,12 @@ void build_dispatch(VerifiedProgram& p, const std::vector<std::vector<std::uint3
     std::vector<std::vector<std::uint32_t>> by_id(f.other);
     f.eq_only = f.slot != bytecode::kNoField;
     for (std::uint32_t i = 0; i < p.preds.size(); ++i) {
-      if (p.preds[i].field != f.slot || !p.pred_indexed[i] || is_keyword_pred(p.preds[i].kind)) continue;
-      if (eff[i].effect == Effect::kEq && eff[i].field == k) by_id[eff[i].id].push_back(i);
-      else f.eq_only = false;
+      if (p.preds[i].field != f.slot || !p.pred_indexed[i] || is_keyword_pred(p.preds[i].kind))
+        continue;
+      if (eff[i].effect == Effect::kEq && eff[i].field == k)
+        by_id[eff[i].id].push_back(i);
+      else
+        f.eq_only = false;
     }
     f.true_begin.assign(1, 0);
     for (auto& v : by_id) {
@@ -266,9 +276,15 @@ void build_dispatch(VerifiedProgram& p, const std::vector<std::vector<std::uint3
           flow(in.c, f);
           break;
         }
-        case bytecode::Op::kJump: flow(in.b, cur); break;
-        case bytecode::Op::kMatch: matched.join(cur); flow(pc + 1, cur); break;
-        default: break;  // HALT never occurs inside a block
+        case bytecode::Op::kJump:
+          flow(in.b, cur);
+          break;
+        case bytecode::Op::kMatch:
+          matched.join(cur);
+          flow(pc + 1, cur);
+          break;
+        default:
+          break;  // HALT never occurs inside a block
       }
     }
     if (matched.reached) {

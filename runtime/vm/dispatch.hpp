@@ -103,8 +103,8 @@ struct DispatchField {
 
 struct Dispatch {
   bool enabled = false;
-  DispatchField field[2];             // Channel, EventID
-  std::vector<std::uint32_t> table;   // id0 * (field[1].other + 1) + id1 -> group
+  DispatchField field[2];            // Channel, EventID
+  std::vector<std::uint32_t> table;  // id0 * (field[1].other + 1) + id1 -> group
   std::vector<DispatchGroup> groups;
   // Per EventID id: its group whatever the Channel (kMixed when the Channel decides). Most
   // records (an EventID no rule names) are routed without looking at Channel at all.

@@ -24,7 +24,8 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells) {
   std::size_t bound = 1;  // trie nodes <= 1 + total literal bytes
   for (std::string_view lit : literals_) {
     bound += lit.size();
-    max_len_ = std::max<std::uint32_t>(max_len_, static_cast<std::uint32_t>(std::min<std::size_t>(lit.size(), 1u << 30)));
+    max_len_ = std::max<std::uint32_t>(
+        max_len_, static_cast<std::uint32_t>(std::min<std::size_t>(lit.size(), 1u << 30)));
   }
   if (bound > kMaxStates) {
     literals_.clear();
@@ -74,7 +75,8 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells) {
   std::vector<std::uint32_t> order{0}, renum(count);
   order.reserve(count);
   for (std::size_t qi = 0; qi < order.size(); ++qi)
-    for (std::uint32_t k = kid_begin[order[qi]]; k < kid_begin[order[qi] + 1]; ++k) order.push_back(kids[k]);
+    for (std::uint32_t k = kid_begin[order[qi]]; k < kid_begin[order[qi] + 1]; ++k)
+      order.push_back(kids[k]);
   for (std::uint32_t i = 0; i < order.size(); ++i) renum[order[i]] = i;
   // 3. Flatten (BFS numbers): children CSR sorted by byte, depth, outputs.
   for (auto& e : ends) e.first = renum[e.first];
@@ -229,7 +231,8 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells) {
         }
       }
       nd.out = has_out(s);
-      for (std::uint32_t k = reports_[s].out_begin; k < reports_[s].out_end; ++k) trie_out_.push_back(outputs_[k]);
+      for (std::uint32_t k = reports_[s].out_begin; k < reports_[s].out_end; ++k)
+        trie_out_.push_back(outputs_[k]);
       trie_out_begin_[t + 1] = static_cast<std::uint32_t>(trie_out_.size());
     }
     std::fill(std::begin(root_kid_), std::end(root_kid_), kNoKid);

@@ -89,7 +89,9 @@ class LiteralIndex {
   // collide too, which only adds candidates. One multiply, no per-byte work.
   static constexpr std::uint32_t kBit5 = 0x20202020u;
   static constexpr std::uint32_t kFilterMul = 0x9E3779B1u;
-  std::uint32_t filter_hash(std::uint32_t x) const { return ((x | kBit5) * kFilterMul) >> filter_shift_; }
+  std::uint32_t filter_hash(std::uint32_t x) const {
+    return ((x | kBit5) * kFilterMul) >> filter_shift_;
+  }
   template <class Fn>
   bool filtered_scan(const unsigned char* v, std::size_t n, Fn& on_match) const {
     // Locals, not members: on_match writes memory, so members would be reloaded every byte.
@@ -110,8 +112,10 @@ class LiteralIndex {
     for (; i + 8 <= n; i += 4) {  // one 8-byte load serves 4 positions
       std::uint64_t w;
       std::memcpy(&w, v + i, 8);
-      const std::uint32_t any = hit(static_cast<std::uint32_t>(w)) | hit(static_cast<std::uint32_t>(w >> 8)) << 1 |
-                                hit(static_cast<std::uint32_t>(w >> 16)) << 2 | hit(static_cast<std::uint32_t>(w >> 24)) << 3;
+      const std::uint32_t any = hit(static_cast<std::uint32_t>(w)) |
+                                hit(static_cast<std::uint32_t>(w >> 8)) << 1 |
+                                hit(static_cast<std::uint32_t>(w >> 16)) << 2 |
+                                hit(static_cast<std::uint32_t>(w >> 24)) << 3;
       if (__builtin_expect(any != 0, 0))
         for (unsigned k = 0; k < 4; ++k)
           if (((any >> k) & 1) && !candidate(i + k)) return false;
@@ -127,7 +131,8 @@ class LiteralIndex {
   // class (so upper-case ASCII walks like lower case). False when the budget ran out (what was
   // reported stays reported; the caller rescans).
   template <class Fn>
-  bool walk(const unsigned char* v, std::size_t i, std::size_t n, std::size_t& budget, Fn& on_match) const {
+  bool walk(const unsigned char* v, std::size_t i, std::size_t n, std::size_t& budget,
+            Fn& on_match) const {
     std::uint32_t t = root_kid_[class_of_[v[i]]];
     for (std::size_t j = i; t != kNoKid;) {
       if (budget-- == 0) return false;
@@ -136,7 +141,8 @@ class LiteralIndex {
         for (std::uint32_t k = trie_out_begin_[t]; k < trie_out_begin_[t + 1]; ++k) {
           const Pattern& p = patterns_[trie_out_[k]];
           const bool ok = p.mode == Mode::kContains || (p.mode == Mode::kPrefix && i == 0) ||
-                          (p.mode == Mode::kSuffix && j + 1 == n) || (p.mode == Mode::kEq && i == 0 && j + 1 == n);
+                          (p.mode == Mode::kSuffix && j + 1 == n) ||
+                          (p.mode == Mode::kEq && i == 0 && j + 1 == n);
           if (ok) on_match(p.pred);
         }
       }
@@ -222,9 +228,10 @@ class LiteralIndex {
 
   template <class Fn>
   void report(std::uint32_t code, std::size_t i, std::size_t n, Fn& on_match) const {
-    std::uint32_t s = code < dense_end_ ? dense_node_[code / classes_] : sparse_node_[code - dense_end_];
-    for (std::uint32_t o = reports_[s].out_begin != reports_[s].out_end ? s : reports_[s].dict; o != 0;
-         o = reports_[o].dict) {
+    std::uint32_t s =
+        code < dense_end_ ? dense_node_[code / classes_] : sparse_node_[code - dense_end_];
+    for (std::uint32_t o = reports_[s].out_begin != reports_[s].out_end ? s : reports_[s].dict;
+         o != 0; o = reports_[o].dict) {
       for (std::uint32_t k = reports_[o].out_begin; k < reports_[o].out_end; ++k) {
         const Pattern& p = patterns_[outputs_[k]];
         std::size_t start = i + 1 - p.length;
@@ -295,7 +302,7 @@ class LiteralIndex {
   bool folds_ascii_ = false;
   static constexpr std::uint32_t kDenseFanout = 3;
   static constexpr std::size_t kSplitMin = 128;  // values shorter than this are walked once
-  std::uint32_t max_len_ = 1;                   // longest literal (>= 1)
+  std::uint32_t max_len_ = 1;                    // longest literal (>= 1)
   static constexpr std::size_t kMaxStates = kStateMask / 257;  // codes fit below kReports
 };
 

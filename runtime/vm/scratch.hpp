@@ -14,8 +14,8 @@ class Scratch {
  public:
   explicit Scratch(const VerifiedProgram& p)
       : memo_gen_(p.preds.size(), 0), memo_val_(p.preds.size(), 0),
-        fold_gen_(p.fields.size(), 0), folded_(p.fields.size()), folded_view_(p.fields.size()), scan_gen_(p.fields.size() + 1, 0),
-        scan_retry_(p.fields.size() + 1, 0),
+        fold_gen_(p.fields.size(), 0), folded_(p.fields.size()), folded_view_(p.fields.size()),
+        scan_gen_(p.fields.size() + 1, 0), scan_retry_(p.fields.size() + 1, 0),
         candidates_(p.always_run.size(), 0) {}
 
   std::uint32_t gen_ = 0;

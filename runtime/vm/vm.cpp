@@ -146,13 +146,14 @@ void scan_field(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint
     if (p.kw_separator >= 0) {
       idx.scan(s.kw_buf_, hit, &s.scan_retry_[f]);
     } else {  // every byte value occurs in some keyword literal: value by value
-      for (std::string_view v : s.kw_values_) idx.scan(v, hit);
+      for (std::string_view v : s.kw_values_) idx.scan(v, hit, &s.scan_retry_[f]);
     }
     return;
   }
   const FieldValue& fv = ev.get(f);
   if (fv.state != ValueState::kPresent) return;
-  idx.scan(idx.folds_ascii() && text::is_ascii(fv.text) ? fv.text : s.folded(f, fv.text), hit, &s.scan_retry_[f]);
+  const std::string_view v = idx.folds_ascii() && text::is_ascii(fv.text) ? fv.text : s.folded(f, fv.text);
+  idx.scan(v, hit, &s.scan_retry_[f]);
 }
 
 bool eval_pred(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t i) {
