@@ -74,16 +74,10 @@ struct PredEffect {
 
 namespace {
 
-constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+constexpr std::uint64_t kHigh = 0x8080808080808080ull;
 
 // `w` with its upper-case ASCII bytes lower-cased; other bytes (>= 0x80 included) unchanged.
-// The adds work on the low 7 bits, so no byte carries into the next.
-std::uint64_t lower8(std::uint64_t w) {
-  const std::uint64_t x = w & ~kHigh;
-  const std::uint64_t upper =
-      (x + kOnes * (0x80 - 'A')) & ~(x + kOnes * (0x80 - 'Z' - 1)) & ~w & kHigh;
-  return w | (upper >> 2);
-}
+std::uint64_t lower8(std::uint64_t w) { return w | (text::upper_ascii_mask8(w) >> 2); }
 
 std::uint64_t load8(std::string_view v, std::size_t i) {  // zero-padded past the end
   std::uint64_t w = 0;

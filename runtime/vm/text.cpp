@@ -74,18 +74,16 @@ std::size_t seq_len(std::string_view s, std::size_t i) {
 
 }  // namespace
 
-// ASCII fast path: 8 bytes at a time while no byte has its high bit set (SWAR: a byte is
-// upper-case when adding 0x80-'A' sets its high bit and adding 0x7F-'Z' does not; OR-ing in
-// 0x20 lower-cases it). Values are almost always ASCII.
+// ASCII fast path: 8 bytes at a time while no byte has its high bit set (upper_ascii_mask8;
+// OR-ing in 0x20 lower-cases a letter). Values are almost always ASCII.
 static std::size_t fold_ascii_prefix(std::string_view in, char* dst) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ull;
   std::size_t i = 0;
   for (; i + 8 <= in.size(); i += 8) {
     std::uint64_t w;
     std::memcpy(&w, in.data() + i, 8);
     if (w & kHigh) break;
-    std::uint64_t ge_a = w + kOnes * (0x80 - 'A'), gt_z = w + kOnes * (0x7F - 'Z');
-    w |= ((ge_a & ~gt_z) & kHigh) >> 2;
+    w |= upper_ascii_mask8(w) >> 2;
     std::memcpy(dst + i, &w, 8);
   }
   for (; i < in.size(); ++i) {
@@ -110,15 +108,12 @@ bool is_ascii(std::string_view in) {
 }
 
 bool is_folded_ascii(std::string_view in) {
-  // Same test as fold_ascii_prefix: a byte is upper-case when adding 0x80-'A' sets its high bit
-  // and adding 0x7F-'Z' does not (valid for ASCII bytes, which is checked alongside).
-  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ull;
   std::size_t i = 0;
   for (; i + 8 <= in.size(); i += 8) {
     std::uint64_t w;
     std::memcpy(&w, in.data() + i, 8);
-    std::uint64_t ge_a = w + kOnes * (0x80 - 'A'), gt_z = w + kOnes * (0x7F - 'Z');
-    if ((w | (ge_a & ~gt_z)) & kHigh) return false;
+    if ((w & kHigh) | upper_ascii_mask8(w)) return false;
   }
   for (; i < in.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(in[i]);

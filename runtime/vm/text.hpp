@@ -16,6 +16,15 @@ void fold_case_append(std::string_view in, std::string& out);
 std::string fold_case(std::string_view in);
 // True when folding would change nothing (fast path: most values are already lower case).
 bool is_folded(std::string_view in);
+// The high bit of each byte of `w` that is an upper-case ASCII letter (SWAR: a byte is
+// upper-case when adding 0x80-'A' to its low 7 bits sets bit 7 and adding 0x80-'Z'-1 does not;
+// working on the low 7 bits means no byte carries into the next, and bytes >= 0x80 are masked
+// out). `w | (mask >> 2)` lower-cases them. Shared by folding, is_folded_ascii and dispatch.
+inline std::uint64_t upper_ascii_mask8(std::uint64_t w) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  const std::uint64_t low = w & ~kHigh;
+  return (low + kOnes * (0x80 - 'A')) & ~(low + kOnes * (0x80 - 'Z' - 1)) & ~w & kHigh;
+}
 // No byte >= 0x80 (8 bytes at a time).
 bool is_ascii(std::string_view in);
 // ASCII with no upper-case letter: fold_case(in) == in without copying anything.

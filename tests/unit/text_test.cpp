@@ -279,3 +279,19 @@ TEST_CASE("is_ascii and is_folded_ascii agree with fold_case at every length and
     }
   }
 }
+
+// upper_ascii_mask8 against a byte-wise test: every byte value in every lane, next to
+// neighbours that would carry into it (0x7F, 0xFF) or borrow from it (0x00).
+TEST_CASE("upper_ascii_mask8 marks exactly the upper-case ASCII bytes") {
+  for (unsigned c = 0; c < 256; ++c)
+    for (unsigned lane = 0; lane < 8; ++lane)
+      for (std::uint64_t fill : {0x0000000000000000ull, 0x7F7F7F7F7F7F7F7Full, 0xFFFFFFFFFFFFFFFFull}) {
+        std::uint64_t w = (fill & ~(0xFFull << (8 * lane))) | (std::uint64_t{c} << (8 * lane));
+        std::uint64_t want = 0;
+        for (unsigned k = 0; k < 8; ++k) {
+          unsigned b = (w >> (8 * k)) & 0xFF;
+          if (b >= 'A' && b <= 'Z') want |= 0x80ull << (8 * k);
+        }
+        REQUIRE(sigmatch::text::upper_ascii_mask8(w) == want);
+      }
+}
