@@ -29,7 +29,8 @@ namespace fs = std::filesystem;
 
 // --placeholders FILE, shared by every subcommand that compiles rules.
 std::map<std::string, std::vector<std::string>> g_placeholders;
-// Runtime optimisation switches (scan --no-dispatch / --no-prefilter), for benchmarks.
+// Runtime optimisation switches (scan --no-dispatch / --no-prefilter / --no-scan-cache), for
+// benchmarks.
 LoadOptions g_load_options;
 
 constexpr int kExitOk = 0;
@@ -492,9 +493,10 @@ int main(int argc, char** argv) {
   scan->add_option("-O,--opt-level", opt_level, "0 = no optimisation, 1 = default")->check(CLI::Range(0, 1));
   scan->add_option("--shapes", shapes, "shape mapping JSON (default: built in)");
   scan->add_option("-j,--jobs", jobs, "threads for JSONL files (output order is kept)")->check(CLI::Range(1, 256));
-  bool no_dispatch = false, no_prefilter = false;
+  bool no_dispatch = false, no_prefilter = false, no_scan_cache = false;
   scan->add_flag("--no-dispatch", no_dispatch, "benchmark switch: no Channel/EventID dispatch (same matches)");
   scan->add_flag("--no-prefilter", no_prefilter, "benchmark switch: run every rule on every record (same matches)");
+  scan->add_flag("--no-scan-cache", no_scan_cache, "benchmark switch: scan every value, even one seen before (same matches)");
   scan->footer(
       exit_codes("every input scanned, whether or not anything matched (malformed records are\n"
                  "     reported on stderr, counted and skipped)",
@@ -540,6 +542,7 @@ int main(int argc, char** argv) {
     if (*compile) return cmd_compile(paths, out_path, opt_level, werror);
     g_load_options.dispatch = !no_dispatch;
     g_load_options.prefilter = !no_prefilter;
+    g_load_options.scan_cache = !no_scan_cache;
     if (*scan) return cmd_scan(rules, inputs, format, stats, strict, opt_level, shapes, jobs);
     if (*explain) return cmd_explain(paths, emit, opt_level);
     if (*test) return cmd_test(paths, opt_level);

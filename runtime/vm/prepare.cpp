@@ -83,6 +83,9 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
     }
   }
 
+  p.use_scan_cache = options.scan_cache && std::any_of(p.field_index.begin(), p.field_index.end(),
+                                                      [](const LiteralIndex& i) { return !i.empty(); });
+
   // Keyword literals are `contains` only (kw_contains), so joining a record's values with a
   // byte none of them contains cannot create or hide a match (vm.cpp, fold_values).
   const LiteralIndex& kw = p.field_index[p.fields.size()];

@@ -11,6 +11,7 @@ namespace sigmatch::vm {
 struct PrepareOptions {
   bool prefilter = true;  // use the image's prefilter section (when the code is in rule blocks)
   bool dispatch = true;   // build the Channel/EventID dispatch table (needs the prefilter)
+  bool scan_cache = true; // memoise literal-index scans across records (scan_cache.hpp)
   bool run = true;        // false: verification only, nothing derived (the compiler's self-check
                           // of its own image never runs it)
 };

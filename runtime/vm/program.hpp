@@ -75,6 +75,7 @@ struct VerifiedProgram {
   std::vector<std::uint32_t> rule_begin, rule_end;  // per rule: code block [begin, end)
   bool use_prefilter = false;                 // blocks well-formed and prefilter present
   bool use_dispatch = false;                  // use_prefilter and the dispatch table was built
+  bool use_scan_cache = false;                // literal-index scans memoised per thread
   std::vector<std::uint64_t> always_run;      // bitset over rules
   std::vector<std::uint32_t> pred_rules_begin, pred_rules;  // CSR: predicate -> rules
   std::vector<std::uint32_t> prefilter_fields;               // indexed fields to scan first

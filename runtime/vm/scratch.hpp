@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/vm/program.hpp"
+#include "runtime/vm/scan_cache.hpp"
 
 namespace sigmatch::vm {
 
@@ -16,7 +17,9 @@ class Scratch {
       : memo_gen_(p.preds.size(), 0), memo_val_(p.preds.size(), 0),
         fold_gen_(p.fields.size(), 0), folded_(p.fields.size()), folded_view_(p.fields.size()),
         scan_gen_(p.fields.size() + 1, 0), scan_retry_(p.fields.size() + 1, 0),
-        candidates_(p.always_run.size(), 0) {}
+        candidates_(p.always_run.size(), 0) {
+    if (p.use_scan_cache) scan_cache_.reset(ScanCache::kDefaultSlots, p.field_index.size());
+  }
 
   std::uint32_t gen_ = 0;
   std::vector<std::uint32_t> memo_gen_;
@@ -33,6 +36,8 @@ class Scratch {
   std::vector<std::uint8_t> scan_retry_;    // per field: LiteralIndex::scan's filter back-off
   std::vector<std::uint32_t> matched_;      // literal predicates found true this record
   std::vector<std::uint64_t> candidates_;   // rules to run this record (prefilter)
+  ScanCache scan_cache_;                    // literal-index scans across records (scan_cache.hpp)
+  std::vector<std::uint32_t> scan_found_;   // what the current scan reported (for the cache)
 
   // Field f's value case-folded, computed at most once per record; a value that is already
   // folded (digits, lower-case text) is returned as it is, without a copy.

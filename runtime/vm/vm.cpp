@@ -114,6 +114,37 @@ bool eval_uncached(const VerifiedProgram& p, Scratch& s, const Event& ev, const 
 
 }  // namespace
 
+namespace {
+
+// Scans v with index f (a field, or the keyword index), through the per-thread scan cache when
+// it is on: a hit replays the predicates the same (index, bytes) scan reported before.
+template <class Hit>
+void scan_value(const LiteralIndex& idx, Scratch& s, std::uint32_t f, std::string_view v, Hit& hit) {
+  ScanCache& cache = s.scan_cache_;
+  if (!cache.use(f, v.size())) {
+    idx.scan(v, hit, &s.scan_retry_[f]);
+    return;
+  }
+  const std::uint64_t h = ScanCache::hash(f, v);
+  std::uint32_t n = 0;
+  if (const std::uint32_t* preds = cache.find(f, v, h, &n)) {
+    for (std::uint32_t k = 0; k < n; ++k) hit(preds[k]);
+    return;
+  }
+  std::vector<std::uint32_t>& found = s.scan_found_;
+  found.clear();
+  idx.scan(
+      v,
+      [&](std::uint32_t pred) {
+        found.push_back(pred);
+        hit(pred);
+      },
+      &s.scan_retry_[f]);
+  cache.store(f, v, h, found);
+}
+
+}  // namespace
+
 // Runs field f's literal index once per record: every literal predicate it finds true is
 // memoised as true; the ones it does not find are false (see eval_pred).
 void scan_field(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t f) {
@@ -153,7 +184,7 @@ void scan_field(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint
   const FieldValue& fv = ev.get(f);
   if (fv.state != ValueState::kPresent) return;
   const std::string_view v = idx.folds_ascii() && text::is_ascii(fv.text) ? fv.text : s.folded(f, fv.text);
-  idx.scan(v, hit, &s.scan_retry_[f]);
+  scan_value(idx, s, f, v, hit);
 }
 
 bool eval_pred(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t i) {

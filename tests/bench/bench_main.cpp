@@ -48,6 +48,7 @@ struct Args {
   int threads = 1;
   std::uint64_t limit = 0;  // 0 = all records
   bool dispatch = true;      // --no-dispatch: runtime Channel/EventID dispatch off
+  bool scan_cache = true;    // --no-scan-cache: literal-index scans not memoised across records
   std::set<std::string> disabled_passes;  // --disable NAME: one optimisation pass off
 };
 
@@ -56,7 +57,7 @@ struct Args {
                "sigmatch_bench: %s\n"
                "usage: sigmatch_bench --mode parse|vm|reference|handwritten [--rules PATH|@LIST]...\n"
                "       --events FILE [-O 0|1] [--repeat K] [--threads N] [--limit RECORDS]\n"
-               "       [--no-dispatch] [--disable PASS]   (switch one optimisation off)\n"
+               "       [--no-dispatch] [--no-scan-cache] [--disable PASS]   (switch one optimisation off)\n"
                "  @LIST is a file with one rule path per line.\n",
                why);
   std::exit(2);
@@ -103,6 +104,7 @@ Args parse_args(int argc, char** argv) {
     else if (k == "--threads") a.threads = std::max(1, std::atoi(val().c_str()));
     else if (k == "--limit") a.limit = std::strtoull(val().c_str(), nullptr, 10);
     else if (k == "--no-dispatch") a.dispatch = false;
+    else if (k == "--no-scan-cache") a.scan_cache = false;
     else if (k == "--disable") a.disabled_passes.insert(val());
     else usage(("unknown argument " + k).c_str());
   }
@@ -243,6 +245,7 @@ int main(int argc, char** argv) {
     }
     LoadOptions lo;
     lo.dispatch = a.dispatch;
+    lo.scan_cache = a.scan_cache;
     Status st = Program::load(comp.image, &s.prog, lo);
     if (!st.ok()) {
       std::fprintf(stderr, "sigmatch_bench: load failed: %s\n", st.message().c_str());

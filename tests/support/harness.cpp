@@ -139,6 +139,7 @@ ThreeWay run_three_ways(const std::vector<std::string>& rule_files, const std::s
   tw.unoptimised = run_vm(c0.image, events_path, &tw.records, &tw.malformed);
   LoadOptions no_dispatch;
   no_dispatch.dispatch = false;
+  no_dispatch.scan_cache = false;  // and every value scanned: checks the scan cache too
   tw.undispatched = run_vm(c1.image, events_path, &tw.records, &tw.malformed, no_dispatch);
 
   std::vector<std::string> fields;

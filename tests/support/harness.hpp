@@ -33,7 +33,7 @@ struct ThreeWay {
   bool compiled = false;    // the rules compiled without errors
   std::string diagnostics;  // rendered diagnostics (errors and warnings)
   std::vector<Match> optimised, unoptimised, reference;  // sorted
-  std::vector<Match> undispatched;  // optimised image loaded without the Channel/EventID dispatch
+  std::vector<Match> undispatched;  // optimised image loaded without dispatch and scan cache
   std::uint64_t records = 0, malformed = 0;
 };
 

@@ -1,9 +1,12 @@
 // vm_test.cpp — direct tests of runtime/vm (vm.cpp, scratch.hpp) through the public API:
 // small rules compiled with compile_sources, loaded, and matched against hand-built Events.
 // Covers predicate memoisation across rules, case folding, the null / missing / empty truth
-// table, keyword rules, hex equality and %% code equivalence (schema-aware values).
+// table, keyword rules, hex equality and %% code equivalence (schema-aware values), the
+// literal index, dispatch's value table and the scan cache.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -16,6 +19,9 @@
 #include "runtime/vm/dispatch.hpp"
 #include "runtime/vm/literal_index.hpp"
 #include "runtime/vm/program.hpp"
+#include "runtime/vm/scan_cache.hpp"
+#include "runtime/vm/scratch.hpp"
+#include "runtime/vm/vm.hpp"
 #include "runtime/vm/text.hpp"
 #include "sigmatch/runtime.hpp"
 
@@ -451,5 +457,150 @@ TEST_CASE("LiteralIndex: long values, a literal at every offset, every mode") {
       if (at + lit.size() == n) want.insert(2);
       REQUIRE_MESSAGE(got == want, "n=" << n << " at=" << at);
     }
+  }
+}
+
+TEST_CASE("ScanCache: a hit replays exactly what was stored, for that index and those bytes") {
+  using vm::ScanCache;
+  ScanCache c;
+  CHECK_FALSE(c.use(0, 100));  // not reset: disabled
+  c.reset(4, 3);
+  CHECK(c.enabled());
+  CHECK_FALSE(c.use(0, ScanCache::kMinBytes - 1));  // short values are scanned
+  const std::string a = "C:\\Windows\\System32\\cmd.exe", b = "C:\\Windows\\System32\\cmd.exf";
+  std::uint32_t n = 99;
+  CHECK(c.find(0, a, ScanCache::hash(0, a), &n) == nullptr);
+  std::vector<std::uint32_t> preds = {7, 3, 7, 9, 3};
+  c.store(0, a, ScanCache::hash(0, a), preds);
+  const std::uint32_t* got = c.find(0, a, ScanCache::hash(0, a), &n);
+  REQUIRE(got != nullptr);
+  CHECK(std::vector<std::uint32_t>(got, got + n) == std::vector<std::uint32_t>{3, 7, 9});  // unique
+  // The same bytes under another index, and other bytes under the same index, miss.
+  CHECK(c.find(1, a, ScanCache::hash(1, a), &n) == nullptr);
+  CHECK(c.find(0, b, ScanCache::hash(0, b), &n) == nullptr);
+  // A hash forced equal still compares the bytes: b looked up with a's hash misses.
+  CHECK(c.find(0, b, ScanCache::hash(0, a), &n) == nullptr);
+  // An empty result is a result (the value contains no literal).
+  std::vector<std::uint32_t> none;
+  c.store(2, b, ScanCache::hash(2, b), none);
+  got = c.find(2, b, ScanCache::hash(2, b), &n);
+  CHECK(got != nullptr);
+  CHECK(n == 0);
+  // An entry that does not fit its slot is not stored.
+  std::string big(ScanCache::kSlotBytes - 16 - 4 * 2 + 1, 'x');
+  std::vector<std::uint32_t> two = {1, 2};
+  c.store(1, big, ScanCache::hash(1, big), two);
+  CHECK(c.stats.too_big == 1);
+  CHECK(c.find(1, big, ScanCache::hash(1, big), &n) == nullptr);
+  big.pop_back();  // exactly full
+  c.store(1, big, ScanCache::hash(1, big), two);
+  got = c.find(1, big, ScanCache::hash(1, big), &n);
+  REQUIRE(got != nullptr);
+  CHECK(n == 2);
+}
+
+TEST_CASE("ScanCache: an index whose values do not recur closes its gate, then retries") {
+  using vm::ScanCache;
+  ScanCache c;
+  c.reset(64, 2);
+  const std::string v = "a value that recurs";
+  std::vector<std::uint32_t> one = {5};
+  std::uint32_t n = 0;
+  // Index 1 hits on every lookup after the first: its gate stays open.
+  for (int i = 0; i < 3 * ScanCache::kGateWindow; ++i) {
+    REQUIRE(c.use(1, v.size()));
+    if (!c.find(1, v, ScanCache::hash(1, v), &n)) c.store(1, v, ScanCache::hash(1, v), one);
+  }
+  // Index 0 sees a new value every time: one window of misses closes its gate.
+  for (int i = 0; i < ScanCache::kGateWindow; ++i) {
+    const std::string u = "unique value " + std::to_string(i);
+    REQUIRE(c.use(0, u.size()));
+    CHECK(c.find(0, u, ScanCache::hash(0, u), &n) == nullptr);
+  }
+  for (int i = 0; i < ScanCache::kGateSkip; ++i) REQUIRE_FALSE(c.use(0, 20));
+  CHECK(c.use(0, 20));  // open again
+  CHECK(c.use(1, v.size()));
+}
+
+// The scan cache on and off give the same matches, over records whose long values recur (so
+// most scans are replayed) with random case, across eq/prefix/suffix/contains literals on two
+// fields, a tiny cache (constant eviction) and the default one.
+TEST_CASE("scan cache: cached and uncached runs agree on recurring values") {
+  std::mt19937 rng(42);
+  auto word = [&](std::size_t len) {
+    std::string w;
+    for (std::size_t i = 0; i < len; ++i) w.push_back("abcdeABCDE\\. -"[rng() % 15]);
+    return w;
+  };
+  std::vector<std::string> lits;
+  for (int i = 0; i < 60; ++i) lits.push_back(word(2 + rng() % 5));
+  const char* mods[] = {"", "|startswith", "|endswith", "|contains"};
+  std::vector<std::string> rules;
+  for (int r = 0; r < 40; ++r) {
+    std::string body = "    selection:\n";
+    body += std::string("        ") + (r % 2 ? "CommandLine" : "Image") + mods[r % 4] + ":\n";
+    for (int k = 0; k < 3; ++k) {
+      std::string l = lits[rng() % lits.size()];
+      std::string q;
+      for (char ch : l) q += ch == '\'' ? std::string("''") : std::string(1, ch);
+      body += "            - '" + q + "'\n";
+    }
+    rules.push_back(rule("r" + std::to_string(r), body));
+  }
+  std::vector<std::pair<std::string, std::string>> sources;
+  for (std::size_t i = 0; i < rules.size(); ++i) sources.emplace_back("r" + std::to_string(i) + ".yml", rules[i]);
+  diag::DiagSink sink;
+  Compilation comp = compile_sources(sources, CompileOptions{}, sink);
+  REQUIRE_FALSE(sink.has_errors());
+  std::shared_ptr<const Program> on, off;
+  LoadOptions no_cache;
+  no_cache.scan_cache = false;
+  REQUIRE(Program::load(comp.image, &on).ok());
+  REQUIRE(Program::load(comp.image, &off, no_cache).ok());
+  REQUIRE(on->verified().use_scan_cache);
+  REQUIRE_FALSE(off->verified().use_scan_cache);
+
+  // A pool of 25 values, each built from literals and noise, 8 to 60 bytes.
+  std::vector<std::string> pool;
+  for (int i = 0; i < 25; ++i) {
+    std::string v;
+    while (v.size() < 8 + rng() % 52) v += rng() % 2 ? lits[rng() % lits.size()] : word(1 + rng() % 4);
+    pool.push_back(v);
+  }
+  for (std::size_t slots : {std::size_t{2}, vm::ScanCache::kDefaultSlots}) {
+    CAPTURE(slots);
+    vm::Scratch cached(on->verified()), plain(off->verified());
+    cached.scan_cache_.reset(slots, on->verified().field_index.size());
+    Event ev(on->field_count());
+    std::vector<std::string> values(on->field_count());  // ev holds views
+    std::vector<std::uint32_t> a, b;
+    std::size_t matched = 0;
+    for (int rec = 0; rec < 3000; ++rec) {
+      ev.clear();
+      for (std::size_t f = 0; f < on->field_count(); ++f) {
+        if (on->field_name(f) == "Channel") {  // the rules' logsource (service: security)
+          if (rng() % 20 != 0) ev.set(f, "Security");
+          continue;
+        }
+        if (rng() % 5 == 0) continue;  // missing
+        std::string& v = values[f];
+        v = pool[rng() % pool.size()];
+        if (rng() % 10 == 0)  // a case variant is other bytes: scanned and stored on its own
+          for (char& ch : v) ch = static_cast<char>(rng() % 2 ? std::toupper(ch) : std::tolower(ch));
+        ev.set(f, v);
+      }
+      a.clear();
+      b.clear();
+      vm::run(on->verified(), cached, ev, a);
+      vm::run(off->verified(), plain, ev, b);
+      std::sort(a.begin(), a.end());
+      std::sort(b.begin(), b.end());
+      CAPTURE(rec);
+      REQUIRE(a == b);
+      matched += !a.empty();
+    }
+    CHECK(matched > 100);
+    if (slots > 2) CHECK(cached.scan_cache_.stats.hits > 3000);  // the cache was really used
+    CHECK(plain.scan_cache_.stats.lookups == 0);
   }
 }

@@ -1,0 +1,36 @@
+// scan_cache.cpp — ScanCache's allocation and insertion (lookups are inline in the header).
+// Tested by tests/unit/vm_test.cpp.
+#include "runtime/vm/scan_cache.hpp"
+
+#include <algorithm>
+
+namespace sigmatch::vm {
+
+void ScanCache::reset(std::size_t slots, std::size_t indexes) {
+  slots_.assign(slots, Slot{});
+  mask_ = slots ? slots - 1 : 0;
+  gates_.assign(slots ? indexes : 0, Gate{});
+  stats = {};
+}
+
+void ScanCache::store(std::uint32_t index, std::string_view v, std::uint64_t h,
+                      std::vector<std::uint32_t>& preds) {
+  if (preds.size() > 1) {
+    std::sort(preds.begin(), preds.end());
+    preds.erase(std::unique(preds.begin(), preds.end()), preds.end());
+  }
+  if (4 * preds.size() + v.size() > sizeof(Slot::data)) {
+    ++stats.too_big;
+    return;
+  }
+  Slot& s = slots_[h & mask_];
+  s.hash = h;
+  s.index = index;
+  s.len = static_cast<std::uint16_t>(v.size());
+  s.npreds = static_cast<std::uint16_t>(preds.size());
+  if (!preds.empty()) std::memcpy(s.data, preds.data(), 4 * preds.size());
+  if (!v.empty()) std::memcpy(s.data + 4 * preds.size(), v.data(), v.size());
+  ++stats.stored;
+}
+
+}  // namespace sigmatch::vm

@@ -1,0 +1,115 @@
+// scan_cache.hpp — per-thread memo of literal-index scans across records: (index, scanned
+// bytes) -> the predicates that scan reported. A scan is a pure function of those two, so a hit
+// replays the exact result. Windows logs repeat most values (Image, ParentImage, service and
+// task command lines, user names): on the benchmark workload a CommandLine scan costs several
+// thousand cycles and a hit about a hundred. An index whose values do not recur (hashes, GUIDs,
+// logon IDs) is found out by its gate within kGateWindow lookups and bypasses the cache for the
+// next kGateSkip scans, so such values cost one lookup in a few thousand, and they do not evict
+// the values that recur. Tested by tests/unit/vm_test.cpp (cached against uncached scans,
+// collisions, oversize entries, gates) and every e2e case (the harness's undispatched run has
+// the cache off).
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+namespace sigmatch::vm {
+
+class ScanCache {
+ public:
+  // 16,384 slots of 256 bytes: 4 MiB per thread. Sized from the benchmark workload, whose
+  // process events carry ~5,000 distinct command lines: at 4,096 slots they evicted each other.
+  static constexpr std::size_t kDefaultSlots = 1u << 14;
+  static constexpr std::size_t kSlotBytes = 256;
+  // Values shorter than this are scanned: their scan costs about what a lookup does.
+  static constexpr std::size_t kMinBytes = 12;
+  // A gate closes when fewer than half of kGateWindow lookups hit, for kGateSkip scans.
+  static constexpr std::uint16_t kGateWindow = 256, kGateSkip = 4096;
+
+  ScanCache() = default;
+  // slots: a power of two (0 = disabled: use() is always false); indexes: how many literal
+  // indexes the program has (one gate each).
+  void reset(std::size_t slots, std::size_t indexes);
+  bool enabled() const { return !slots_.empty(); }
+
+  // Whether to look v up at all (counts down a closed gate).
+  bool use(std::uint32_t index, std::size_t n) {
+    if (slots_.empty() || n < kMinBytes) return false;
+    Gate& g = gates_[index];
+    if (g.skip == 0) return true;
+    --g.skip;
+    return false;
+  }
+
+  // The hash find and store take (computed once per lookup).
+  static std::uint64_t hash(std::uint32_t index, std::string_view v) {
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(v.data());
+    std::size_t n = v.size();
+    std::uint64_t h = (0x9E3779B97F4A7C15ull ^ n) * (index + 0x2545F4914F6CDD1Dull);
+    for (; n >= 8; n -= 8, p += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p, 8);
+      h = mix(h ^ w);
+    }
+    if (n > 0) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, p, n);
+      h = mix(h ^ w ^ (std::uint64_t{n} << 56));
+    }
+    return mix(h);
+  }
+
+  // The predicates stored for (index, v), or nullptr; *count receives their number. Only after
+  // use() said yes.
+  const std::uint32_t* find(std::uint32_t index, std::string_view v, std::uint64_t h,
+                            std::uint32_t* count) {
+    ++stats.lookups;
+    const Slot& s = slots_[h & mask_];
+    const bool hit = s.hash == h && s.index == index && s.len == v.size() &&
+                     std::memcmp(s.data + 4 * s.npreds, v.data(), v.size()) == 0;
+    Gate& g = gates_[index];
+    g.hits += hit;
+    if (++g.lookups == kGateWindow) {
+      if (g.hits < kGateWindow / 2) g.skip = kGateSkip;
+      g.lookups = g.hits = 0;
+    }
+    if (!hit) return nullptr;
+    ++stats.hits;
+    *count = s.npreds;
+    return reinterpret_cast<const std::uint32_t*>(s.data);
+  }
+
+  // Stores what the scan of (index, v) reported, if it fits a slot (it replaces whatever the
+  // slot held). `preds` may repeat a predicate; it is sorted and made unique here.
+  void store(std::uint32_t index, std::string_view v, std::uint64_t h,
+             std::vector<std::uint32_t>& preds);
+
+  struct Stats {
+    std::uint64_t lookups = 0, hits = 0, stored = 0, too_big = 0;
+  };
+  Stats stats;
+
+ private:
+  static std::uint64_t mix(std::uint64_t x) {
+    x *= 0xBF58476D1CE4E5B9ull;
+    return x ^ (x >> 31);
+  }
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint32_t index = 0xFFFFFFFFu;  // empty
+    std::uint16_t len = 0;
+    std::uint16_t npreds = 0;
+    // npreds predicate ids (4 bytes each), then the key's len bytes.
+    alignas(4) unsigned char data[kSlotBytes - 16] = {};
+  };
+  static_assert(sizeof(Slot) == kSlotBytes);
+  struct Gate {
+    std::uint16_t lookups = 0, hits = 0, skip = 0;
+  };
+  std::vector<Slot> slots_;
+  std::uint64_t mask_ = 0;
+  std::vector<Gate> gates_;
+};
+
+}  // namespace sigmatch::vm
