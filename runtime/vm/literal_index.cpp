@@ -7,6 +7,10 @@
 #include <algorithm>
 #include <cstring>
 #include <iterator>
+#include <numeric>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace sigmatch::vm {
 namespace {
@@ -20,7 +24,7 @@ void LiteralIndex::add(std::string_view literal, Mode mode, std::uint32_t pred) 
   if (literal.empty()) empty_patterns_.push_back(id);
 }
 
-bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells) {
+bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells, bool simd) {
   std::size_t bound = 1;  // trie nodes <= 1 + total literal bytes
   for (std::string_view lit : literals_) {
     bound += lit.size();
@@ -250,10 +254,71 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells) {
       const std::uint32_t h = filter_hash(x);
       filter_[h >> 6] |= std::uint64_t{1} << (h & 63);
     }
+    // Past a few hundred literals the nibble tables accept nearly every position (measured:
+    // 148 keyword literals let 12% through; Image's 1,947 almost all), so only the hash is used.
+    if (simd && literals_.size() <= kMaxSimdLiterals && simd_available()) build_simd_tables();
   }
   literals_.clear();
   literals_.shrink_to_fit();
   return true;
 }
+
+void LiteralIndex::build_simd_tables() {
+  // Buckets of consecutive literals in byte order: neighbours share leading nibbles, so each
+  // bucket's tables stay sparse and false candidates rare.
+  std::vector<std::uint32_t> order(literals_.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return literals_[a] < literals_[b]; });
+  std::size_t nonempty = 0;
+  for (std::string_view lit : literals_) nonempty += !lit.empty();
+  std::memset(simd_tables_, 0, sizeof simd_tables_);
+  std::size_t rank = 0;
+  for (std::uint32_t k : order) {
+    const std::string_view lit = literals_[k];
+    if (lit.empty()) continue;  // reported by report_empty, not by the scan
+    const std::uint8_t bucket = static_cast<std::uint8_t>(1u << (rank++ * 8 / nonempty));
+    for (std::size_t j = 0; j < kSimdBytes; ++j) {
+      // Folded, as simd_mask folds the value's ASCII letters before the lookup.
+      const unsigned char b = static_cast<unsigned char>(lit[j]);
+      for (int lane = 0; lane < 2; ++lane) {
+        simd_tables_[2 * j][16 * lane + (b & 15)] |= bucket;
+        simd_tables_[2 * j + 1][16 * lane + (b >> 4)] |= bucket;
+      }
+    }
+  }
+  has_simd_ = true;
+}
+
+#if defined(__x86_64__)
+bool LiteralIndex::simd_available() { return __builtin_cpu_supports("avx2"); }
+
+__attribute__((target("avx2"))) std::uint32_t LiteralIndex::simd_mask(
+    const unsigned char* p) const {
+  const __m256i nibble = _mm256_set1_epi8(0x0F);
+  const __m256i before_a = _mm256_set1_epi8('A' - 1), after_z = _mm256_set1_epi8('Z' + 1);
+  const __m256i bit5 = _mm256_set1_epi8(0x20);
+  __m256i acc = _mm256_set1_epi8(-1);
+  for (std::size_t j = 0; j < kSimdBytes; ++j) {
+    __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + j));
+    // Fold A-Z (signed compares: bytes >= 0x80 are negative, never in range).
+    const __m256i upper =
+        _mm256_and_si256(_mm256_cmpgt_epi8(x, before_a), _mm256_cmpgt_epi8(after_z, x));
+    x = _mm256_or_si256(x, _mm256_and_si256(upper, bit5));
+    const __m256i lo = _mm256_and_si256(x, nibble);
+    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), nibble);
+    const __m256i tlo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(simd_tables_[2 * j]));
+    const __m256i thi =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(simd_tables_[2 * j + 1]));
+    acc = _mm256_and_si256(
+        acc, _mm256_and_si256(_mm256_shuffle_epi8(tlo, lo), _mm256_shuffle_epi8(thi, hi)));
+  }
+  const __m256i none = _mm256_cmpeq_epi8(acc, _mm256_setzero_si256());
+  return ~static_cast<std::uint32_t>(_mm256_movemask_epi8(none));
+}
+#else
+bool LiteralIndex::simd_available() { return false; }
+std::uint32_t LiteralIndex::simd_mask(const unsigned char*) const { return ~0u; }
+#endif
 
 }  // namespace sigmatch::vm

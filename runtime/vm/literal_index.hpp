@@ -24,7 +24,9 @@ class LiteralIndex {
   // False (and nothing built) when the automaton could exceed kMaxStates: the caller then leaves
   // the field's predicates unindexed (evaluated one by one). The budgets choose which states get
   // dense rows (see dense_); tests vary them to cover every mix of dense and sparse states.
-  bool build(std::size_t dense_cells = kDenseCells, std::size_t all_dense_cells = kAllDenseCells);
+  // simd = false keeps the scalar filter even where the CPU has AVX2 (tests cover both).
+  bool build(std::size_t dense_cells = kDenseCells, std::size_t all_dense_cells = kAllDenseCells,
+             bool simd = true);
   bool empty() const { return patterns_.empty(); }
   // A byte that occurs in no literal (it resets every match), or -1; valid after build().
   int unused_byte() const {
@@ -74,6 +76,8 @@ class LiteralIndex {
     report_empty(value.size(), on_match);
   }
   bool has_filter() const { return has_filter_; }
+  bool has_simd_filter() const { return has_simd_; }
+  static bool simd_available();  // the CPU runs simd_mask (AVX2)
 
  private:
   template <class Fn>
@@ -94,13 +98,6 @@ class LiteralIndex {
   }
   template <class Fn>
   bool filtered_scan(const unsigned char* v, std::size_t n, Fn& on_match) const {
-    // Locals, not members: on_match writes memory, so members would be reloaded every byte.
-    const std::uint64_t* filter = filter_.data();
-    const unsigned shift = filter_shift_;
-    auto hit = [filter, shift](std::uint32_t x) {
-      const std::uint32_t h = ((x | kBit5) * kFilterMul) >> shift;
-      return (filter[h >> 6] >> (h & 63)) & 1;
-    };
     std::size_t budget = kVerifyPerByte * n + 1024;
     std::size_t candidates = 0;
     // A candidate walks the trie; more than one position in kMaxDensity (past a small start)
@@ -108,6 +105,35 @@ class LiteralIndex {
     auto candidate = [&](std::size_t i) {
       return ++candidates <= 8 + i / kMaxDensity && walk(v, i, n, budget, on_match);
     };
+    // Locals, not members: on_match writes memory, so members would be reloaded every byte.
+    const std::uint64_t* filter = filter_.data();
+    const unsigned shift = filter_shift_;
+    auto hit = [filter, shift](std::uint32_t x) {
+      const std::uint32_t h = ((x | kBit5) * kFilterMul) >> shift;
+      return (filter[h >> 6] >> (h & 63)) & 1;
+    };
+    if (has_simd_) {
+      // 32 positions per simd_mask call, then the hashed 4-byte test on the positions it lets
+      // through; the last < kSimdReach bytes from a zero-padded copy, with the positions where
+      // no 4-byte literal fits masked off.
+      auto check = [&](std::size_t pos) {
+        std::uint32_t x;
+        std::memcpy(&x, v + pos, 4);
+        return !hit(x) || candidate(pos);
+      };
+      std::size_t i = 0;
+      for (; i + kSimdReach <= n; i += 32)
+        for (std::uint32_t m = simd_mask(v + i); m != 0; m &= m - 1)
+          if (!check(i + __builtin_ctz(m))) return false;
+      if (i + 4 <= n) {
+        unsigned char tail[64] = {};
+        std::memcpy(tail, v + i, n - i);
+        const std::size_t fits = n - i - 3;  // positions i .. n-4 (fewer than 32)
+        for (std::uint32_t m = simd_mask(tail) & ((1u << fits) - 1); m != 0; m &= m - 1)
+          if (!check(i + __builtin_ctz(m))) return false;
+      }
+      return true;
+    }
     std::size_t i = 0;
     for (; i + 8 <= n; i += 4) {  // one 8-byte load serves 4 positions
       std::uint64_t w;
@@ -127,6 +153,17 @@ class LiteralIndex {
     }
     return true;
   }
+  // The SIMD filter (AVX2, chosen at build when the CPU has it), after Hyperscan's Teddy: the
+  // literals are split into 8 buckets (sorted by their first bytes, so a bucket's literals
+  // share nibbles), and for each of a literal's first 4 bytes two 16-entry tables give, per
+  // low and per high nibble, the buckets with such a byte there; the value's ASCII letters are
+  // folded first. Bit k of the result: some bucket accepts all 4 bytes at p + k, so a literal
+  // may start there.
+  // Reads p[0 .. kSimdReach). Defined in literal_index.cpp.
+  static constexpr std::size_t kSimdBytes = 4;  // every filtered literal has 4 bytes or more
+  static constexpr std::size_t kSimdReach = 32 + kSimdBytes - 1;
+  std::uint32_t simd_mask(const unsigned char* p) const;
+  void build_simd_tables();
   // Reports every literal that starts at i, walking the depth-first trie along v[i..] by byte
   // class (so upper-case ASCII walks like lower case). False when the budget ran out (what was
   // reported stays reported; the caller rescans).
@@ -278,6 +315,9 @@ class LiteralIndex {
   };
   static constexpr std::uint32_t kNoKid = 0xFFFFFFFFu;
   bool has_filter_ = false;
+  bool has_simd_ = false;
+  std::uint8_t simd_tables_[2 * 4][32] =
+      {};  // byte j's low-nibble, high-nibble table; 16 entries x2
   std::vector<std::uint64_t> filter_;
   unsigned filter_shift_ = 20;
   std::vector<TrieNode> trie_;
@@ -288,6 +328,7 @@ class LiteralIndex {
   static constexpr std::size_t kVerifyPerByte = 8;
   static constexpr std::uint8_t kSkipAfterFail = 63;
   static constexpr std::size_t kMaxFilterLiterals = 4096;  // past this the bits fill up
+  static constexpr std::size_t kMaxSimdLiterals = 512;     // past this simd_mask lets all through
   // Dense DFA rows over byte classes: every byte that occurs in no literal shares class 0 (it
   // always leads back to the root), the others get one class each. CommandLine's 11,139
   // SigmaHQ Windows literals use 155 distinct bytes, so a row is 624 bytes. Rows go to the

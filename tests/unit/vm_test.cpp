@@ -268,12 +268,18 @@ TEST_CASE("LiteralIndex: the 4-byte filter and its fallback agree with a naive s
   lits.reserve(300);
   for (int i = 0; i < 300; ++i) lits.push_back(text(4, 12, i % 2 ? 2 : 6));
   lits.push_back("abcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdx");  // a long walk on "abcd..."
-  LiteralIndex idx;
-  for (std::uint32_t i = 0; i < lits.size(); ++i) idx.add(lits[i], static_cast<LiteralIndex::Mode>(i % 4), i);
-  idx.add("", LiteralIndex::Mode::kContains, 9999);
+  // The same literals with the SIMD filter (where the CPU has AVX2) and with the scalar one.
+  LiteralIndex idx, scalar;
+  for (LiteralIndex* x : {&idx, &scalar}) {
+    for (std::uint32_t i = 0; i < lits.size(); ++i) x->add(lits[i], static_cast<LiteralIndex::Mode>(i % 4), i);
+    x->add("", LiteralIndex::Mode::kContains, 9999);
+  }
   REQUIRE(idx.build());
+  REQUIRE(scalar.build(LiteralIndex::kDenseCells, LiteralIndex::kAllDenseCells, false));
   REQUIRE(idx.has_filter());
-  std::uint8_t retry = 0;
+  CHECK(idx.has_simd_filter() == LiteralIndex::simd_available());
+  CHECK_FALSE(scalar.has_simd_filter());
+  std::uint8_t retry = 0, retry_scalar = 0;
   for (int t = 0; t < 3000; ++t) {
     // Mostly rare bytes (few candidates), sometimes runs of common ones (many candidates).
     std::string v = t % 5 == 0 ? text(0, 300, 1) : text(0, t % 3 ? 80 : 400, 2);
@@ -281,7 +287,7 @@ TEST_CASE("LiteralIndex: the 4-byte filter and its fallback agree with a naive s
     std::string raw = v;
     for (char& c : raw)
       if (c >= 'a' && c <= 'z' && rng() % 3 == 0) c = static_cast<char>(c - 32);
-    std::set<std::uint32_t> want{9999}, got, got_hint, got_auto;
+    std::set<std::uint32_t> want{9999}, got, got_hint, got_auto, got_scalar, got_scalar_hint;
     for (std::uint32_t i = 0; i < lits.size(); ++i) {
       const std::string& l = lits[i];
       if (naive_match(static_cast<LiteralIndex::Mode>(i % 4), v, l)) want.insert(i);
@@ -289,9 +295,13 @@ TEST_CASE("LiteralIndex: the 4-byte filter and its fallback agree with a naive s
     idx.scan(raw, [&](std::uint32_t p) { got.insert(p); });
     idx.scan(raw, [&](std::uint32_t p) { got_hint.insert(p); }, &retry);
     idx.scan_automaton(raw, [&](std::uint32_t p) { got_auto.insert(p); });
+    scalar.scan(raw, [&](std::uint32_t p) { got_scalar.insert(p); });
+    scalar.scan(raw, [&](std::uint32_t p) { got_scalar_hint.insert(p); }, &retry_scalar);
     REQUIRE_MESSAGE(got == want, "value=" << raw);
     REQUIRE_MESSAGE(got_hint == want, "value=" << raw);
     REQUIRE_MESSAGE(got_auto == want, "value=" << raw);
+    REQUIRE_MESSAGE(got_scalar == want, "value=" << raw);
+    REQUIRE_MESSAGE(got_scalar_hint == want, "value=" << raw);
   }
   LiteralIndex with_short;
   with_short.add("abc", LiteralIndex::Mode::kContains, 0);
