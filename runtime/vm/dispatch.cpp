@@ -19,6 +19,9 @@ namespace {
 // rule set (2,872 rules) needs 38 x 271 cells and 453 groups.
 constexpr std::size_t kMaxCells = 1u << 18;
 constexpr std::size_t kMaxGroups = 4096;
+// Distinct per-group keyword literal sets given their own index; groups past it scan the whole
+// keyword index (each small index is at most LiteralIndex::kAllDenseCells cells when dense).
+constexpr std::size_t kMaxKeywordIndexes = 64;
 
 // A set of value ids, or "any value".
 struct VSet {
@@ -88,6 +91,23 @@ std::uint64_t load8(std::string_view v, std::size_t i) {  // zero-padded past th
       w |= std::uint64_t{static_cast<unsigned char>(v[i + k])} << (8 * k);
   }
   return w;
+}
+
+// The keyword index for a group whose rules test `preds` (sorted): shared between groups with
+// the same set; the program's whole index when the set is all of it or the cap is reached.
+const LiteralIndex* keyword_index(const VerifiedProgram& p, Dispatch& d,
+                                  std::map<std::vector<std::uint32_t>, const LiteralIndex*>& seen,
+                                  const std::vector<std::uint32_t>& preds, std::size_t total,
+                                  const LiteralIndex& all) {
+  if (preds.empty() || preds.size() == total) return &all;
+  auto it = seen.find(preds);
+  if (it != seen.end()) return it->second;
+  if (d.keyword_indexes.size() == kMaxKeywordIndexes) return &all;
+  auto idx = std::make_unique<LiteralIndex>();
+  for (std::uint32_t i : preds) idx->add(p.preds[i].str, LiteralIndex::Mode::kContains, i);
+  if (!idx->build()) return &all;  // (a subset of a buildable index always builds)
+  d.keyword_indexes.push_back(std::move(idx));
+  return seen[preds] = d.keyword_indexes.back().get();
 }
 
 }  // namespace
@@ -305,6 +325,25 @@ void build_dispatch(VerifiedProgram& p,
   };
   const auto b0 = admits(0, n0), b1 = admits(1, n1);
 
+  // Per rule: the indexed keyword predicates its block tests (for the groups' keyword indexes).
+  const std::uint32_t kw_field = static_cast<std::uint32_t>(p.fields.size());
+  const LiteralIndex& all_keywords = p.field_index[kw_field];
+  std::vector<std::vector<std::uint32_t>> rule_kw(nrules);
+  std::size_t kw_total = 0;
+  for (std::uint32_t i = 0; i < p.preds.size(); ++i)
+    kw_total += p.pred_indexed[i] && is_keyword_pred(p.preds[i].kind);
+  if (kw_total != 0)
+    for (std::uint32_t r = 0; r < nrules; ++r) {
+      for (std::uint32_t pc = p.rule_begin[r]; pc < p.rule_end[r]; ++pc) {
+        const bytecode::Insn& in = p.code[pc];
+        if (static_cast<bytecode::Op>(in.op) == bytecode::Op::kTest && p.pred_indexed[in.a] &&
+            is_keyword_pred(p.preds[in.a].kind))
+          rule_kw[r].push_back(in.a);
+      }
+    }
+  std::map<std::vector<std::uint32_t>, const LiteralIndex*> kw_seen;
+  std::vector<std::uint32_t> kw_preds;
+
   std::map<std::vector<std::uint64_t>, std::uint32_t> seen;
   std::vector<std::uint64_t> cell(words);
   std::vector<std::uint8_t> field_mark(p.fields.size() + 1);
@@ -330,6 +369,17 @@ void build_dispatch(VerifiedProgram& p,
       // Same order as p.prefilter_fields (ascending), so scans happen in one fixed order.
       for (std::uint32_t f : p.prefilter_fields)
         if (field_mark[f]) g.fields.push_back(f);
+      if (kw_total != 0) {
+        kw_preds.clear();
+        for (std::size_t w = 0; w < words; ++w)
+          for (std::uint64_t bits = cell[w]; bits != 0; bits &= bits - 1) {
+            const std::uint32_t r = static_cast<std::uint32_t>(w * 64 + __builtin_ctzll(bits));
+            kw_preds.insert(kw_preds.end(), rule_kw[r].begin(), rule_kw[r].end());
+          }
+        std::sort(kw_preds.begin(), kw_preds.end());
+        kw_preds.erase(std::unique(kw_preds.begin(), kw_preds.end()), kw_preds.end());
+        g.keywords = keyword_index(p, d, kw_seen, kw_preds, kw_total, all_keywords);
+      }
       d.groups.push_back(std::move(g));
     }
   d.by_event_id.assign(n1, Dispatch::kMixed);

@@ -11,9 +11,11 @@
 // compare against the reference evaluator and against the linear, undispatched run).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <vector>
 
+#include "runtime/vm/literal_index.hpp"
 #include "runtime/vm/text.hpp"
 
 namespace sigmatch {
@@ -30,6 +32,12 @@ struct DispatchGroup {
   std::vector<std::uint64_t> rules;   // bitset: rules that may match a record of this group
   std::vector<std::uint64_t> always;  // rules & always_run (no literal requirement)
   std::vector<std::uint32_t> fields;  // literal-indexed fields the group's rules need scanned
+  // The keyword index to scan for this group: only the keyword literals its rules test (most
+  // keyword rules name a channel, so a Security record need not look for Exchange or print
+  // spooler strings, and fewer literals make the filter sharper). Null: the program's whole
+  // keyword index. A keyword predicate it lacks is decided false, which is right: no rule
+  // that tests it runs on the group's records.
+  const LiteralIndex* keywords = nullptr;
 };
 
 // Folded value -> id, looked up with a record's raw value: an ASCII value is hashed and
@@ -106,6 +114,7 @@ struct Dispatch {
   DispatchField field[2];            // Channel, EventID
   std::vector<std::uint32_t> table;  // id0 * (field[1].other + 1) + id1 -> group
   std::vector<DispatchGroup> groups;
+  std::vector<std::unique_ptr<LiteralIndex>> keyword_indexes;  // what groups' `keywords` point to
   // Per EventID id: its group whatever the Channel (kMixed when the Channel decides). Most
   // records (an EventID no rule names) are routed without looking at Channel at all.
   static constexpr std::uint32_t kMixed = 0xFFFFFFFFu;

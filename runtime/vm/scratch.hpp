@@ -37,6 +37,9 @@ class Scratch {
   std::vector<std::uint32_t> matched_;      // literal predicates found true this record
   std::vector<std::uint64_t> candidates_;   // rules to run this record (prefilter)
   ScanCache scan_cache_;                    // literal-index scans across records (scan_cache.hpp)
+  // The keyword index of this record's dispatch group (null: the program's whole one). Reset
+  // per record, so eval_pred called on its own never uses another record's group.
+  const LiteralIndex* keywords_ = nullptr;
   std::vector<std::uint32_t> scan_found_;   // what the current scan reported (for the cache)
 
   // Field f's value case-folded, computed at most once per record; a value that is already
@@ -56,6 +59,7 @@ class Scratch {
   }
 
   void next_record() {
+    keywords_ = nullptr;
     if (++gen_ == 0) {  // wrapped: clear stamps once every 2^32 records
       std::fill(memo_gen_.begin(), memo_gen_.end(), 0);
       std::fill(fold_gen_.begin(), fold_gen_.end(), 0);

@@ -155,8 +155,9 @@ void scan_field(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint
     s.memo_val_[pred] = 1;
     s.matched_.push_back(pred);
   };
-  const LiteralIndex& idx = p.field_index[f];
-  if (f == p.fields.size()) {  // the keyword index: every value of the record
+  const bool keywords = f == p.fields.size();
+  const LiteralIndex& idx = keywords && s.keywords_ ? *s.keywords_ : p.field_index[f];
+  if (keywords) {  // the keyword index (the group's): every value of the record
     // No values: nothing to scan (an empty joined buffer would report the empty literal, which
     // no value contains).
     if (ev.values().empty()) return;
@@ -236,6 +237,7 @@ void run(const VerifiedProgram& p, Scratch& s, const Event& ev, std::vector<std:
   // which indexed fields those rules need (dispatch.hpp). Without it: every rule, every field.
   const DispatchGroup* g = p.use_dispatch ? &p.dispatch.route(s, ev) : nullptr;
   if (g && g->none) return;
+  if (g) s.keywords_ = g->keywords;
   // Prefilter: scan the indexed fields once, then run only the rules that can still match —
   // those with no literal requirement plus those one of whose required literals was found.
   for (std::uint32_t f : g ? g->fields : p.prefilter_fields)

@@ -614,3 +614,54 @@ TEST_CASE("scan cache: cached and uncached runs agree on recurring values") {
     CHECK(plain.scan_cache_.stats.lookups == 0);
   }
 }
+
+// Keyword rules on different channels: each dispatch group scans only its rules' keywords (a
+// smaller index of its own), and a keyword another channel's rule looks for is not reported on
+// this channel's records. Checked against the undispatched run on every record.
+TEST_CASE("dispatch: each group scans only its own rules' keywords") {
+  auto with_service = [](std::string text, const std::string& service) {
+    const std::string from = "    service: security\n";
+    const auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    return text.replace(at, from.size(), service.empty() ? "" : "    service: " + service + "\n");
+  };
+  std::vector<std::pair<std::string, std::string>> sources;
+  auto add = [&](const std::string& text) { sources.emplace_back("k" + std::to_string(sources.size()) + ".yml", text); };
+  add(rule("security kw", "    keywords:\n        - 'lsadump::sam'\n        - 'golden ticket'\n", "keywords"));
+  add(with_service(rule("system kw", "    keywords:\n        - 'spooler crashed'\n        - 'golden ticket'\n", "keywords"), "system"));
+  add(with_service(rule("any channel kw", "    keywords:\n        - 'sekurlsa::'\n", "keywords"), ""));
+  add(rule("security field", "    selection:\n        CommandLine|contains: 'spooler crashed'\n"));
+  diag::DiagSink sink;
+  Compilation comp = compile_sources(sources, CompileOptions{}, sink);
+  for (const auto& d : sink.all()) MESSAGE(d.message);
+  REQUIRE_FALSE(sink.has_errors());
+  std::shared_ptr<const Program> on, off;
+  LoadOptions undispatched;
+  undispatched.dispatch = false;
+  REQUIRE(Program::load(comp.image, &on).ok());
+  REQUIRE(Program::load(comp.image, &off, undispatched).ok());
+  const vm::Dispatch& d = on->verified().dispatch;
+  REQUIRE(d.enabled);
+  CHECK(d.keyword_indexes.size() >= 2);  // Security's and System's sets differ from the whole
+  for (const auto& idx : d.keyword_indexes) CHECK(idx->size() < 4);
+
+  Matcher a(on), b(off);
+  using V = std::vector<std::uint32_t>;
+  auto both = [&](const Fields& f, std::vector<std::string> extra = {}) {
+    V x = match(a, f, extra), y = match(b, f, extra);
+    std::sort(x.begin(), x.end());
+    std::sort(y.begin(), y.end());
+    CHECK(x == y);
+    return x;
+  };
+  const std::string sec = "Security", sys = "System", other = "Application";
+  CHECK(both({{"Channel", sec}, {"CommandLine", "x LSADUMP::SAM y"}}) == V{0});
+  CHECK(both({{"Channel", sys}, {"CommandLine", "x lsadump::sam y"}}).empty());
+  CHECK(both({{"Channel", sys}, {"Message", "the Spooler crashed"}}) == V{1});
+  CHECK(both({{"Channel", sec}, {"Message", "the spooler crashed"}}).empty());
+  CHECK(both({{"Channel", sec}, {"CommandLine", "spooler crashed"}}) == V{3});
+  CHECK(both({{"Channel", sec}}, {"a golden ticket"}) == V{0});
+  CHECK(both({{"Channel", sys}}, {"a golden ticket"}) == V{1});
+  CHECK(both({{"Channel", other}}, {"a golden ticket", "sekurlsa::x"}) == V{2});
+  CHECK(both({{"Channel", sec}}, {"sekurlsa::x", "golden ticket"}) == V{0, 2});
+}
