@@ -179,8 +179,7 @@ std::uint32_t Dispatch::lookup(int k, Scratch& s, const Event& ev) const {
   if (id < f.other)
     for (std::uint32_t j = f.true_begin[id]; j < f.true_begin[id + 1]; ++j) {
       std::uint32_t pred = f.true_preds[j];
-      s.memo_gen_[pred] = s.gen_;
-      s.memo_val_[pred] = 1;
+      s.memo_set(pred, true);
       s.matched_.push_back(pred);
     }
   // Every indexed predicate on the field is an eq: those not set true above are false, which

@@ -83,6 +83,10 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
     }
   }
 
+  p.pred_scan.assign(p.preds.size(), kNotScanned);
+  for (std::uint32_t i = 0; i < p.preds.size(); ++i)
+    if (p.pred_indexed[i])
+      p.pred_scan[i] = is_keyword_pred(p.preds[i].kind) ? static_cast<std::uint32_t>(p.fields.size()) : p.preds[i].field;
   p.use_scan_cache = options.scan_cache && std::any_of(p.field_index.begin(), p.field_index.end(),
                                                       [](const LiteralIndex& i) { return !i.empty(); });
 

@@ -2,12 +2,12 @@
 // load::verify() constructs one (private constructor + friend); the VM accepts nothing else.
 // Shareable between threads (no mutable state; RE2 objects are thread-safe for matching).
 #pragma once
+#include <re2/re2.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <re2/re2.h>
 
 #include "runtime/bytecode/format.hpp"
 #include "runtime/vm/dispatch.hpp"
@@ -22,9 +22,11 @@ namespace sigmatch::vm {
 struct VerifiedProgram;
 struct PrepareOptions;
 void prepare(VerifiedProgram& p, const PrepareOptions& options);
-}
+}  // namespace sigmatch::vm
 
 namespace sigmatch::vm {
+
+inline constexpr std::uint32_t kNotScanned = 0xFFFFFFFFu;
 
 struct Pred {
   PredKind kind{};
@@ -70,16 +72,19 @@ struct VerifiedProgram {
   bool has_prefilter = false;
 
   // Derived at load by vm::prepare (see prepare.hpp); not part of the image.
-  std::vector<LiteralIndex> field_index;      // per field, + 1 for keyword literals (last)
-  std::vector<std::uint8_t> pred_indexed;     // per predicate: decided by its field's index
+  std::vector<LiteralIndex> field_index;   // per field, + 1 for keyword literals (last)
+  std::vector<std::uint8_t> pred_indexed;  // per predicate: decided by its field's index
+  // Per predicate: the literal index that decides it (its field, or fields.size() for the
+  // keyword index), or kNotScanned. What eval_pred needs in one load.
+  std::vector<std::uint32_t> pred_scan;
   std::vector<std::uint32_t> rule_begin, rule_end;  // per rule: code block [begin, end)
-  bool use_prefilter = false;                 // blocks well-formed and prefilter present
-  bool use_dispatch = false;                  // use_prefilter and the dispatch table was built
-  bool use_scan_cache = false;                // literal-index scans memoised per thread
-  std::vector<std::uint64_t> always_run;      // bitset over rules
+  bool use_prefilter = false;                       // blocks well-formed and prefilter present
+  bool use_dispatch = false;              // use_prefilter and the dispatch table was built
+  bool use_scan_cache = false;            // literal-index scans memoised per thread
+  std::vector<std::uint64_t> always_run;  // bitset over rules
   std::vector<std::uint32_t> pred_rules_begin, pred_rules;  // CSR: predicate -> rules
-  std::vector<std::uint32_t> prefilter_fields;               // indexed fields to scan first
-  Dispatch dispatch;                          // Channel/EventID -> group (dispatch.hpp)
+  std::vector<std::uint32_t> prefilter_fields;              // indexed fields to scan first
+  Dispatch dispatch;      // Channel/EventID -> group (dispatch.hpp)
   int kw_separator = -1;  // a byte in no keyword literal (joins values for one scan), or -1
 
   bool wants_all_values() const { return meta_flags & bytecode::kMetaWantsAllValues; }

@@ -14,33 +14,37 @@ namespace sigmatch::vm {
 class Scratch {
  public:
   explicit Scratch(const VerifiedProgram& p)
-      : memo_gen_(p.preds.size(), 0), memo_val_(p.preds.size(), 0),
-        fold_gen_(p.fields.size(), 0), folded_(p.fields.size()), folded_view_(p.fields.size()),
-        scan_gen_(p.fields.size() + 1, 0), scan_retry_(p.fields.size() + 1, 0),
+      : memo_(p.preds.size(), 0),
+        fold_gen_(p.fields.size(), 0),
+        folded_(p.fields.size()),
+        folded_view_(p.fields.size()),
+        scan_gen_(p.fields.size() + 1, 0),
+        scan_retry_(p.fields.size() + 1, 0),
         candidates_(p.always_run.size(), 0) {
     if (p.use_scan_cache) scan_cache_.reset(ScanCache::kDefaultSlots, p.field_index.size());
   }
 
   std::uint32_t gen_ = 0;
-  std::vector<std::uint32_t> memo_gen_;
-  std::vector<std::uint8_t> memo_val_;
+  // Per predicate: gen_ << 1 | value. Decided this record when memo_[i] >> 1 == gen_: one load
+  // answers both questions (separate stamp and value arrays missed the cache twice).
+  std::vector<std::uint32_t> memo_;
   std::vector<std::uint32_t> fold_gen_;
   std::vector<std::string> folded_;
   std::vector<std::string_view> folded_view_;  // folded_[f], or the raw value when already folded
-  std::uint32_t kw_values_gen_ = 0;         // kw_values_ holds this record's folded values
-  std::string kw_buf_;                      // every value of the record, folded, joined (reused)
-  std::string kw_scan_buf_;                 // the same with ASCII values left raw (keyword index)
-  std::vector<std::string_view> kw_values_; // each folded value: a view into kw_buf_
-  std::vector<std::size_t> kw_ends_;        // (build only) end offset of each value in kw_buf_
-  std::vector<std::uint32_t> scan_gen_;     // per field: literal index scanned this record
-  std::vector<std::uint8_t> scan_retry_;    // per field: LiteralIndex::scan's filter back-off
-  std::vector<std::uint32_t> matched_;      // literal predicates found true this record
-  std::vector<std::uint64_t> candidates_;   // rules to run this record (prefilter)
-  ScanCache scan_cache_;                    // literal-index scans across records (scan_cache.hpp)
+  std::uint32_t kw_values_gen_ = 0;            // kw_values_ holds this record's folded values
+  std::string kw_buf_;                         // every value of the record, folded, joined (reused)
+  std::string kw_scan_buf_;                  // the same with ASCII values left raw (keyword index)
+  std::vector<std::string_view> kw_values_;  // each folded value: a view into kw_buf_
+  std::vector<std::size_t> kw_ends_;         // (build only) end offset of each value in kw_buf_
+  std::vector<std::uint32_t> scan_gen_;      // per field: literal index scanned this record
+  std::vector<std::uint8_t> scan_retry_;     // per field: LiteralIndex::scan's filter back-off
+  std::vector<std::uint32_t> matched_;       // literal predicates found true this record
+  std::vector<std::uint64_t> candidates_;    // rules to run this record (prefilter)
+  ScanCache scan_cache_;                     // literal-index scans across records (scan_cache.hpp)
   // The keyword index of this record's dispatch group (null: the program's whole one). Reset
   // per record, so eval_pred called on its own never uses another record's group.
   const LiteralIndex* keywords_ = nullptr;
-  std::vector<std::uint32_t> scan_found_;   // what the current scan reported (for the cache)
+  std::vector<std::uint32_t> scan_found_;  // what the current scan reported (for the cache)
 
   // Field f's value case-folded, computed at most once per record; a value that is already
   // folded (digits, lower-case text) is returned as it is, without a copy.
@@ -58,10 +62,15 @@ class Scratch {
     return folded_view_[f];
   }
 
+  bool memo_decided(std::uint32_t i) const { return memo_[i] >> 1 == gen_; }
+  bool memo_value(std::uint32_t i) const { return memo_[i] & 1; }
+  void memo_set(std::uint32_t i, bool v) { memo_[i] = gen_ << 1 | static_cast<std::uint32_t>(v); }
+  static constexpr std::uint32_t kGenLimit = 1u << 31;
+
   void next_record() {
     keywords_ = nullptr;
-    if (++gen_ == 0) {  // wrapped: clear stamps once every 2^32 records
-      std::fill(memo_gen_.begin(), memo_gen_.end(), 0);
+    if (++gen_ == kGenLimit) {  // clear the stamps once every 2^31 records (memo_ keeps 31 bits)
+      std::fill(memo_.begin(), memo_.end(), 0);
       std::fill(fold_gen_.begin(), fold_gen_.end(), 0);
       std::fill(scan_gen_.begin(), scan_gen_.end(), 0);
       kw_values_gen_ = 0;

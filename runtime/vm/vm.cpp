@@ -150,9 +150,8 @@ void scan_value(const LiteralIndex& idx, Scratch& s, std::uint32_t f, std::strin
 void scan_field(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t f) {
   s.scan_gen_[f] = s.gen_;
   auto hit = [&](std::uint32_t pred) {
-    if (s.memo_gen_[pred] == s.gen_) return;
-    s.memo_gen_[pred] = s.gen_;
-    s.memo_val_[pred] = 1;
+    if (s.memo_decided(pred)) return;
+    s.memo_set(pred, true);
     s.matched_.push_back(pred);
   };
   const bool keywords = f == p.fields.size();
@@ -190,18 +189,18 @@ void scan_field(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint
 
 bool eval_pred(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t i) {
   assert(i < p.preds.size());
-  if (s.memo_gen_[i] == s.gen_) return s.memo_val_[i];
-  if (p.pred_indexed[i]) {
-    std::uint32_t f = is_keyword_pred(p.preds[i].kind) ? static_cast<std::uint32_t>(p.fields.size()) : p.preds[i].field;
+  const std::uint32_t m = s.memo_[i];
+  if (m >> 1 == s.gen_) return m & 1;
+  const std::uint32_t f = p.pred_scan[i];
+  if (f != kNotScanned) {  // decided by field f's literal index: found (memoised) or false
     if (s.scan_gen_[f] != s.gen_) {
       scan_field(p, s, ev, f);
-      if (s.memo_gen_[i] == s.gen_) return s.memo_val_[i];
+      if (s.memo_decided(i)) return s.memo_value(i);
     }
     return false;
   }
   bool r = eval_uncached(p, s, ev, p.preds[i]);
-  s.memo_gen_[i] = s.gen_;
-  s.memo_val_[i] = r;
+  s.memo_set(i, r);
   return r;
 }
 
