@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "compiler/sema/checked_rule.hpp"
@@ -26,6 +27,7 @@ struct Pred {
   std::uint32_t regex_flags = 0;
   auto key() const { return std::tie(field, kind, flags, operand, regex_flags); }
   bool operator<(const Pred& o) const { return key() < o.key(); }
+  bool operator==(const Pred& o) const { return key() == o.key(); }
 };
 
 enum class NodeKind : std::uint8_t { kTrue, kFalse, kPred, kAnd, kOr, kNot };
@@ -36,6 +38,7 @@ struct Node {
   std::vector<NodeId> kids;
   auto key() const { return std::tie(kind, pred, kids); }
   bool operator<(const Node& o) const { return key() < o.key(); }
+  bool operator==(const Node& o) const { return key() == o.key(); }
 };
 
 struct Rule {
@@ -58,10 +61,19 @@ class Module {
   std::vector<Rule> rules;
 
  private:
+  // Hash tables, not ordered maps: ids are handed out in insertion order either way, and
+  // hash-consing every predicate and node of a corpus through string/vector comparisons in a
+  // tree was a visible part of lowering and the passes.
+  struct PredHash {
+    std::size_t operator()(const Pred& p) const;
+  };
+  struct NodeHash {
+    std::size_t operator()(const Node& n) const;
+  };
   std::vector<Pred> preds_;
-  std::map<Pred, PredId> pred_ids_;
+  std::unordered_map<Pred, PredId, PredHash> pred_ids_;
   std::vector<Node> nodes_;
-  std::map<Node, NodeId> node_ids_;
+  std::unordered_map<Node, NodeId, NodeHash> node_ids_;
 };
 
 Module lower(const std::vector<sema::CheckedRule>& rules);

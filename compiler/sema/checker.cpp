@@ -339,8 +339,12 @@ bool RuleChecker::item(const Scalar& key, const Node& value, Expr* out) {
   std::string field = parts[0];
   std::vector<Mod> mods;
   std::uint32_t offset = field.size() + 1;
-  std::vector<std::string> names;
-  for (auto& m : kMods) names.push_back(m.name);
+  // The modifier names, built once (this runs for every field of every rule).
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (auto& m : kMods) v.push_back(m.name);
+    return v;
+  }();
   diag::SourceLoc all_loc;
   for (std::size_t i = 1; i < parts.size(); ++i) {
     const std::string& name = parts[i];
