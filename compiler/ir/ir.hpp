@@ -5,7 +5,6 @@
 // Tested by tests/unit/ir_test.cpp and the golden files (--emit=ir).
 #pragma once
 #include <cstdint>
-#include <map>
 #include <string>
 #include <tuple>
 #include <unordered_map>

@@ -9,7 +9,8 @@
 // reproduces what YAML::LoadAll's NodeBuilder makes of the events and what Loader::node checks,
 // in the same order. Building YAML::Node trees, converting them and destroying them was about a
 // fifth of compiling the SigmaHQ corpus.
-// Tested by tests/unit/yaml_test.cpp and tests/diagnostics/.
+// Tested by tests/diagnostics/ (every error case with its exact diagnostics), tests/golden/,
+// tests/unit/limits_test.cpp, the corpus test and fuzz_rule_yaml.
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
@@ -340,8 +341,7 @@ struct BuiltDoc {
 // parser reports the document without consuming the token (jbeder/yaml-cpp#1040, fixed upstream
 // by #1319 after 0.8). Found by fuzz_rule_yaml (input ",vt"). We drive that loop ourselves and
 // stop at the first document that starts where the previous one did (stuck_); its mark is the
-// offending token. This used to be a separate event pass before LoadAll, on the files a byte
-// test said could loop.
+// offending token.
 class TreeBuilder final : public YAML::EventHandler {
  public:
   std::vector<BuiltDoc> docs_;

@@ -30,8 +30,9 @@ struct RuleInfo {
 struct LoadOptions {
   bool prefilter = true;  // run only rules one of whose required literals occurs in the record
   bool dispatch = true;   // select rules and fields by the record's Channel/EventID first
-  // Remember, per thread, which literals each recently seen field value contains, and replay
-  // that for a value seen again instead of scanning it (same matches; costs 1 MiB per thread).
+  // Remember, per Matcher, which literals each recently seen field value contains, and replay
+  // that for a value seen again instead of scanning it (same matches; up to 4 MiB per Matcher,
+  // committed as it fills).
   bool scan_cache = true;
 };
 
@@ -58,7 +59,8 @@ class Program {
   std::unique_ptr<vm::VerifiedProgram> impl_;
 };
 
-// Per-thread evaluation state. Cheap to create; not thread-safe itself, the Program is.
+// Per-thread evaluation state. Not thread-safe itself, the Program is. Create one per thread and
+// keep it: its scan cache (LoadOptions::scan_cache) pays off across records.
 class Matcher {
  public:
   explicit Matcher(std::shared_ptr<const Program> program);

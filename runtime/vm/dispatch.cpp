@@ -19,8 +19,8 @@ namespace {
 // rule set (2,872 rules) needs 38 x 271 cells and 453 groups.
 constexpr std::size_t kMaxCells = 1u << 18;
 constexpr std::size_t kMaxGroups = 4096;
-// Distinct per-group keyword literal sets given their own index; groups past it scan the whole
-// keyword index (each small index is at most LiteralIndex::kAllDenseCells cells when dense).
+// Distinct per-group keyword literal sets given their own index (see keyword_index); groups past
+// it scan the whole keyword index. The subsets hold at most twice the whole index's literals.
 constexpr std::size_t kMaxKeywordIndexes = 64;
 
 // A set of value ids, or "any value".
@@ -94,15 +94,18 @@ std::uint64_t load8(std::string_view v, std::size_t i) {  // zero-padded past th
 }
 
 // The keyword index for a group whose rules test `preds` (sorted): shared between groups with
-// the same set; the program's whole index when the set is all of it or the cap is reached.
+// the same set. The program's whole index when the set is most of it (a near copy would buy
+// little), or once the subsets built so far hold `budget` literals in all: a hostile image
+// cannot make the load build 64 near copies of a large keyword index.
 const LiteralIndex* keyword_index(const VerifiedProgram& p, Dispatch& d,
                                   std::map<std::vector<std::uint32_t>, const LiteralIndex*>& seen,
                                   const std::vector<std::uint32_t>& preds, std::size_t total,
-                                  const LiteralIndex& all) {
-  if (preds.empty() || preds.size() == total) return &all;
+                                  std::size_t& budget, const LiteralIndex& all) {
+  if (preds.empty() || 4 * preds.size() > 3 * total) return &all;
   auto it = seen.find(preds);
   if (it != seen.end()) return it->second;
-  if (d.keyword_indexes.size() == kMaxKeywordIndexes) return &all;
+  if (d.keyword_indexes.size() == kMaxKeywordIndexes || preds.size() > budget) return &all;
+  budget -= preds.size();
   auto idx = std::make_unique<LiteralIndex>();
   for (std::uint32_t i : preds) idx->add(p.preds[i].str, LiteralIndex::Mode::kContains, i);
   if (!idx->build()) return &all;  // (a subset of a buildable index always builds)
@@ -341,6 +344,7 @@ void build_dispatch(VerifiedProgram& p,
       }
     }
   std::map<std::vector<std::uint32_t>, const LiteralIndex*> kw_seen;
+  std::size_t kw_budget = 2 * kw_total;
   std::vector<std::uint32_t> kw_preds;
 
   std::map<std::vector<std::uint64_t>, std::uint32_t> seen;
@@ -353,7 +357,10 @@ void build_dispatch(VerifiedProgram& p,
       auto [it, fresh] = seen.emplace(cell, static_cast<std::uint32_t>(d.groups.size()));
       d.table[i * n1 + j] = it->second;
       if (!fresh) continue;
-      if (d.groups.size() == kMaxGroups) return;  // d.enabled stays false
+      if (d.groups.size() == kMaxGroups) {  // d.enabled stays false
+        d.keyword_indexes.clear();
+        return;
+      }
       DispatchGroup g;
       g.rules = cell;
       g.none = std::all_of(cell.begin(), cell.end(), [](std::uint64_t w) { return w == 0; });
@@ -377,7 +384,7 @@ void build_dispatch(VerifiedProgram& p,
           }
         std::sort(kw_preds.begin(), kw_preds.end());
         kw_preds.erase(std::unique(kw_preds.begin(), kw_preds.end()), kw_preds.end());
-        g.keywords = keyword_index(p, d, kw_seen, kw_preds, kw_total, all_keywords);
+        g.keywords = keyword_index(p, d, kw_seen, kw_preds, kw_total, kw_budget, all_keywords);
       }
       d.groups.push_back(std::move(g));
     }

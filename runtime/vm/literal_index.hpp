@@ -316,8 +316,9 @@ class LiteralIndex {
   static constexpr std::uint32_t kNoKid = 0xFFFFFFFFu;
   bool has_filter_ = false;
   bool has_simd_ = false;
-  std::uint8_t simd_tables_[2 * 4][32] =
-      {};  // byte j's low-nibble, high-nibble table; 16 entries x2
+  // Per literal byte j: the low-nibble table, then the high-nibble one (16 entries, twice: one
+  // copy per 128-bit lane of the shuffle).
+  std::uint8_t simd_tables_[2 * kSimdBytes][32] = {};
   std::vector<std::uint64_t> filter_;
   unsigned filter_shift_ = 20;
   std::vector<TrieNode> trie_;
@@ -328,7 +329,7 @@ class LiteralIndex {
   static constexpr std::size_t kVerifyPerByte = 8;
   static constexpr std::uint8_t kSkipAfterFail = 63;
   static constexpr std::size_t kMaxFilterLiterals = 4096;  // past this the bits fill up
-  static constexpr std::size_t kMaxSimdLiterals = 512;     // past this simd_mask lets all through
+  static constexpr std::size_t kMaxSimdLiterals = 512;     // past a few hundred: little filtered
   // Dense DFA rows over byte classes: every byte that occurs in no literal shares class 0 (it
   // always leads back to the root), the others get one class each. CommandLine's 11,139
   // SigmaHQ Windows literals use 155 distinct bytes, so a row is 624 bytes. Rows go to the

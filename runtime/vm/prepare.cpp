@@ -87,8 +87,10 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
   for (std::uint32_t i = 0; i < p.preds.size(); ++i)
     if (p.pred_indexed[i])
       p.pred_scan[i] = is_keyword_pred(p.preds[i].kind) ? static_cast<std::uint32_t>(p.fields.size()) : p.preds[i].field;
-  p.use_scan_cache = options.scan_cache && std::any_of(p.field_index.begin(), p.field_index.end(),
-                                                      [](const LiteralIndex& i) { return !i.empty(); });
+  // Field scans only: the keyword index is scanned once over the record's joined values.
+  p.use_scan_cache =
+      options.scan_cache && std::any_of(p.field_index.begin(), p.field_index.end() - 1,
+                                        [](const LiteralIndex& i) { return !i.empty(); });
 
   // Keyword literals are `contains` only (kw_contains), so joining a record's values with a
   // byte none of them contains cannot create or hide a match (vm.cpp, fold_values).

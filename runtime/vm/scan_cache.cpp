@@ -3,11 +3,15 @@
 #include "runtime/vm/scan_cache.hpp"
 
 #include <algorithm>
+#include <cassert>
+#include <new>
 
 namespace sigmatch::vm {
 
 void ScanCache::reset(std::size_t slots, std::size_t indexes) {
-  slots_.assign(slots, Slot{});
+  assert((slots & (slots - 1)) == 0 && "a power of two");
+  slots_.reset(slots ? static_cast<Slot*>(std::calloc(slots, sizeof(Slot))) : nullptr);
+  if (slots && !slots_) throw std::bad_alloc();
   mask_ = slots ? slots - 1 : 0;
   gates_.assign(slots ? indexes : 0, Gate{});
   stats = {};
@@ -19,7 +23,7 @@ void ScanCache::store(std::uint32_t index, std::string_view v, std::uint64_t h,
     std::sort(preds.begin(), preds.end());
     preds.erase(std::unique(preds.begin(), preds.end()), preds.end());
   }
-  if (4 * preds.size() + v.size() > sizeof(Slot::data)) {
+  if (4 * preds.size() + v.size() > sizeof(Slot::words)) {
     ++stats.too_big;
     return;
   }
@@ -28,8 +32,8 @@ void ScanCache::store(std::uint32_t index, std::string_view v, std::uint64_t h,
   s.index = index;
   s.len = static_cast<std::uint16_t>(v.size());
   s.npreds = static_cast<std::uint16_t>(preds.size());
-  if (!preds.empty()) std::memcpy(s.data, preds.data(), 4 * preds.size());
-  if (!v.empty()) std::memcpy(s.data + 4 * preds.size(), v.data(), v.size());
+  if (!preds.empty()) std::memcpy(s.words, preds.data(), 4 * preds.size());
+  if (!v.empty()) std::memcpy(s.words + preds.size(), v.data(), v.size());
   ++stats.stored;
 }
 

@@ -3,14 +3,16 @@
 // replays the exact result. Windows logs repeat most values (Image, ParentImage, service and
 // task command lines, user names): on the benchmark workload a CommandLine scan costs several
 // thousand cycles and a hit about a hundred. An index whose values do not recur (hashes, GUIDs,
-// logon IDs) is found out by its gate within kGateWindow lookups and bypasses the cache for the
-// next kGateSkip scans, so such values cost one lookup in a few thousand, and they do not evict
-// the values that recur. Tested by tests/unit/vm_test.cpp (cached against uncached scans,
-// collisions, oversize entries, gates) and every e2e case (the harness's undispatched run has
-// the cache off).
+// logon IDs) is found out by its gate within kGateWindow lookups and then bypasses the cache for
+// the next kGateSkip scans: such a field pays one window of lookups (and evicting stores) per
+// kGateWindow + kGateSkip scans, about 6%. Tested by tests/unit/vm_test.cpp (cached against
+// uncached scans, collisions, oversize entries, gates) and every e2e case (the harness's
+// undispatched run has the cache off).
 #pragma once
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -18,12 +20,15 @@ namespace sigmatch::vm {
 
 class ScanCache {
  public:
-  // 16,384 slots of 256 bytes: 4 MiB per thread. Sized from the benchmark workload, whose
-  // process events carry ~5,000 distinct command lines: at 4,096 slots they evicted each other.
+  // 16,384 slots of 256 bytes: 4 MiB of address space per Matcher (calloc'd: the pages are
+  // committed as slots fill, so a Matcher that sees few values costs little). Sized from the
+  // benchmark workload, whose process events carry ~5,000 distinct command lines: at 4,096
+  // slots they evicted each other.
   static constexpr std::size_t kDefaultSlots = 1u << 14;
   static constexpr std::size_t kSlotBytes = 256;
   // Values shorter than this are scanned: their scan costs about what a lookup does.
   static constexpr std::size_t kMinBytes = 12;
+  static constexpr std::size_t kMaxKeyBytes = kSlotBytes - 16;  // with no predicate
   // A gate closes when fewer than half of kGateWindow lookups hit, for kGateSkip scans.
   static constexpr std::uint16_t kGateWindow = 256, kGateSkip = 4096;
 
@@ -31,11 +36,12 @@ class ScanCache {
   // slots: a power of two (0 = disabled: use() is always false); indexes: how many literal
   // indexes the program has (one gate each).
   void reset(std::size_t slots, std::size_t indexes);
-  bool enabled() const { return !slots_.empty(); }
+  bool enabled() const { return slots_ != nullptr; }
 
-  // Whether to look v up at all (counts down a closed gate).
+  // Whether to look v up at all (counts down a closed gate). A value too long to be stored is
+  // not looked up either (it would only miss, and count against its gate).
   bool use(std::uint32_t index, std::size_t n) {
-    if (slots_.empty() || n < kMinBytes) return false;
+    if (!slots_ || n < kMinBytes || n > kMaxKeyBytes || index >= gates_.size()) return false;
     Gate& g = gates_[index];
     if (g.skip == 0) return true;
     --g.skip;
@@ -67,7 +73,7 @@ class ScanCache {
     ++stats.lookups;
     const Slot& s = slots_[h & mask_];
     const bool hit = s.hash == h && s.index == index && s.len == v.size() &&
-                     std::memcmp(s.data + 4 * s.npreds, v.data(), v.size()) == 0;
+                     std::memcmp(key_of(s), v.data(), v.size()) == 0;
     Gate& g = gates_[index];
     g.hits += hit;
     if (++g.lookups == kGateWindow) {
@@ -77,7 +83,7 @@ class ScanCache {
     if (!hit) return nullptr;
     ++stats.hits;
     *count = s.npreds;
-    return reinterpret_cast<const std::uint32_t*>(s.data);
+    return s.words;
   }
 
   // Stores what the scan of (index, v) reported, if it fits a slot (it replaces whatever the
@@ -95,19 +101,26 @@ class ScanCache {
     x *= 0xBF58476D1CE4E5B9ull;
     return x ^ (x >> 31);
   }
+  // All zero is an empty slot: len 0 never equals a looked-up value's (>= kMinBytes).
   struct Slot {
-    std::uint64_t hash = 0;
-    std::uint32_t index = 0xFFFFFFFFu;  // empty
-    std::uint16_t len = 0;
-    std::uint16_t npreds = 0;
-    // npreds predicate ids (4 bytes each), then the key's len bytes.
-    alignas(4) unsigned char data[kSlotBytes - 16] = {};
+    std::uint64_t hash;
+    std::uint32_t index;
+    std::uint16_t len;
+    std::uint16_t npreds;
+    // npreds predicate ids, then the key's len bytes.
+    std::uint32_t words[(kSlotBytes - 16) / 4];
   };
   static_assert(sizeof(Slot) == kSlotBytes);
+  static const unsigned char* key_of(const Slot& s) {
+    return reinterpret_cast<const unsigned char*>(s.words + s.npreds);
+  }
+  struct Free {
+    void operator()(Slot* p) const { std::free(p); }
+  };
   struct Gate {
     std::uint16_t lookups = 0, hits = 0, skip = 0;
   };
-  std::vector<Slot> slots_;
+  std::unique_ptr<Slot[], Free> slots_;
   std::uint64_t mask_ = 0;
   std::vector<Gate> gates_;
 };

@@ -112,12 +112,9 @@ bool eval_uncached(const VerifiedProgram& p, Scratch& s, const Event& ev, const 
   }
 }
 
-}  // namespace
-
-namespace {
-
-// Scans v with index f (a field, or the keyword index), through the per-thread scan cache when
-// it is on: a hit replays the predicates the same (index, bytes) scan reported before.
+// Scans v with field f's literal index, through the per-thread scan cache when it is on: a hit
+// replays the predicates the same (field, bytes) scan reported before. Fields only: the cache
+// key is the field number, and the keyword index differs from one dispatch group to another.
 template <class Hit>
 void scan_value(const LiteralIndex& idx, Scratch& s, std::uint32_t f, std::string_view v, Hit& hit) {
   ScanCache& cache = s.scan_cache_;

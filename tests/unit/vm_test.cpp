@@ -665,3 +665,71 @@ TEST_CASE("dispatch: each group scans only its own rules' keywords") {
   CHECK(both({{"Channel", other}}, {"a golden ticket", "sekurlsa::x"}) == V{2});
   CHECK(both({{"Channel", sec}}, {"sekurlsa::x", "golden ticket"}) == V{0, 2});
 }
+
+// The SIMD filter's edges: a 4+-byte literal at every offset of values from 4 to 100 bytes (the
+// 32-position blocks, the zero-padded tail and its position mask), in every mode, with bytes
+// around the A-Z fold range and above 0x7F, upper-case values included; SIMD and scalar builds.
+TEST_CASE("LiteralIndex: the filters find a 4-byte literal at every offset") {
+  using sigmatch::vm::LiteralIndex;
+  // (Literals are folded, as the compiler emits them; the index keeps views of them.)
+  const std::vector<std::string> lits = {"@[`{", "a\xc3\xa9z", "zzzz", "\x7f\xff\x80q", "wxyz0123"};
+  for (bool simd : {true, false}) {
+    LiteralIndex idx;
+    for (std::uint32_t i = 0; i < lits.size(); ++i)
+      for (std::uint32_t m = 0; m < 4; ++m)
+        idx.add(lits[i], static_cast<LiteralIndex::Mode>(m), 4 * i + m);
+    REQUIRE(idx.build(LiteralIndex::kDenseCells, LiteralIndex::kAllDenseCells, simd));
+    REQUIRE(idx.has_filter());
+    CHECK(idx.has_simd_filter() == (simd && LiteralIndex::simd_available()));
+    for (std::size_t n = 4; n <= 100; ++n)
+      for (std::size_t at = 0; at + 4 <= n; ++at)
+        for (std::uint32_t i = 0; i < lits.size(); ++i) {
+          const std::string& lit = lits[i];
+          if (at + lit.size() > n) continue;
+          std::string v(n, '.');
+          v.replace(at, lit.size(), lit);
+          if ((n + at) % 3 == 0)  // a raw value with upper-case ASCII scans like its fold
+            for (char& c : v)
+              if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+          std::string folded = v;
+          for (char& c : folded)
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+          std::set<std::uint32_t> want, got;
+          for (std::uint32_t j = 0; j < lits.size(); ++j) {
+            for (std::uint32_t m = 0; m < 4; ++m)
+              if (naive_match(static_cast<LiteralIndex::Mode>(m), folded, lits[j]))
+                want.insert(4 * j + m);
+          }
+          idx.scan(v, [&](std::uint32_t p) { got.insert(p); });
+          CAPTURE(n);
+          CAPTURE(at);
+          CAPTURE(i);
+          REQUIRE(got == want);
+          REQUIRE(want.count(4 * i + 3) == 1);  // contains: always found
+        }
+  }
+}
+
+// The per-record memo's generation stamp wraps (Scratch::kGenLimit): stamps are cleared, and no
+// predicate decided in an earlier record counts as decided after the wrap.
+TEST_CASE("memo generations wrap without stale results") {
+  auto p = compile({rule("eq", "    selection:\n        CommandLine|contains: 'needle'\n")});
+  const vm::VerifiedProgram& vp = p->verified();
+  vm::Scratch s(vp);
+  s.gen_ = vm::Scratch::kGenLimit - 3;
+  Event ev(p->field_count());
+  std::size_t slot = 0;
+  while (p->field_name(slot) != "CommandLine") ++slot;
+  std::vector<std::uint32_t> out;
+  for (int rec = 0; rec < 8; ++rec) {
+    const bool hit = rec % 2 == 0;
+    ev.clear();
+    ev.set(slot, hit ? "a needle here" : "nothing here");
+    out.clear();
+    vm::run(vp, s, ev, out);
+    CAPTURE(rec);
+    CHECK(out.size() == (hit ? 1u : 0u));
+  }
+  CHECK(s.gen_ < vm::Scratch::kGenLimit);
+  CHECK(s.gen_ >= 1);
+}
