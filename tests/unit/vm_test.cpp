@@ -80,6 +80,19 @@ bool matches(const std::shared_ptr<const Program>& p, const Fields& f) {
   return !match(m, f).empty();
 }
 
+// Compiles `sources` once and loads the image twice: with the default options and with `other`.
+std::pair<std::shared_ptr<const Program>, std::shared_ptr<const Program>> load_both(
+    const std::vector<std::pair<std::string, std::string>>& sources, const LoadOptions& other) {
+  diag::DiagSink sink;
+  Compilation comp = compile_sources(sources, CompileOptions{}, sink);
+  for (const auto& d : sink.all()) MESSAGE(d.message);
+  REQUIRE_FALSE(sink.has_errors());
+  std::shared_ptr<const Program> a, b;
+  REQUIRE(Program::load(comp.image, &a).ok());
+  REQUIRE(Program::load(comp.image, &b, other).ok());
+  return {a, b};
+}
+
 }  // namespace
 
 TEST_CASE("rules sharing a predicate: one predicate, all rules report, memo reset per record") {
@@ -558,15 +571,11 @@ TEST_CASE("scan cache: cached and uncached runs agree on recurring values") {
     rules.push_back(rule("r" + std::to_string(r), body));
   }
   std::vector<std::pair<std::string, std::string>> sources;
-  for (std::size_t i = 0; i < rules.size(); ++i) sources.emplace_back("r" + std::to_string(i) + ".yml", rules[i]);
-  diag::DiagSink sink;
-  Compilation comp = compile_sources(sources, CompileOptions{}, sink);
-  REQUIRE_FALSE(sink.has_errors());
-  std::shared_ptr<const Program> on, off;
+  for (std::size_t i = 0; i < rules.size(); ++i)
+    sources.emplace_back("r" + std::to_string(i) + ".yml", rules[i]);
   LoadOptions no_cache;
   no_cache.scan_cache = false;
-  REQUIRE(Program::load(comp.image, &on).ok());
-  REQUIRE(Program::load(comp.image, &off, no_cache).ok());
+  const auto [on, off] = load_both(sources, no_cache);
   REQUIRE(on->verified().use_scan_cache);
   REQUIRE_FALSE(off->verified().use_scan_cache);
 
@@ -631,15 +640,9 @@ TEST_CASE("dispatch: each group scans only its own rules' keywords") {
   add(with_service(rule("system kw", "    keywords:\n        - 'spooler crashed'\n        - 'golden ticket'\n", "keywords"), "system"));
   add(with_service(rule("any channel kw", "    keywords:\n        - 'sekurlsa::'\n", "keywords"), ""));
   add(rule("security field", "    selection:\n        CommandLine|contains: 'spooler crashed'\n"));
-  diag::DiagSink sink;
-  Compilation comp = compile_sources(sources, CompileOptions{}, sink);
-  for (const auto& d : sink.all()) MESSAGE(d.message);
-  REQUIRE_FALSE(sink.has_errors());
-  std::shared_ptr<const Program> on, off;
   LoadOptions undispatched;
   undispatched.dispatch = false;
-  REQUIRE(Program::load(comp.image, &on).ok());
-  REQUIRE(Program::load(comp.image, &off, undispatched).ok());
+  const auto [on, off] = load_both(sources, undispatched);
   const vm::Dispatch& d = on->verified().dispatch;
   REQUIRE(d.enabled);
   CHECK(d.keyword_indexes.size() >= 2);  // Security's and System's sets differ from the whole
