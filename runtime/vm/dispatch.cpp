@@ -241,7 +241,7 @@ void build_dispatch(VerifiedProgram& p,
     std::vector<std::vector<std::uint32_t>> by_id(f.other);
     f.eq_only = f.slot != bytecode::kNoField;
     for (std::uint32_t i = 0; i < p.preds.size(); ++i) {
-      if (p.preds[i].field != f.slot || !p.pred_indexed[i] || is_keyword_pred(p.preds[i].kind))
+      if (p.preds[i].field != f.slot || !p.pred_indexed(i) || is_keyword_pred(p.preds[i].kind))
         continue;
       if (eff[i].effect == Effect::kEq && eff[i].field == k)
         by_id[eff[i].id].push_back(i);
@@ -333,12 +333,12 @@ void build_dispatch(VerifiedProgram& p,
   std::vector<std::vector<std::uint32_t>> rule_kw(nrules);
   std::size_t kw_total = 0;
   for (std::uint32_t i = 0; i < p.preds.size(); ++i)
-    kw_total += p.pred_indexed[i] && is_keyword_pred(p.preds[i].kind);
+    kw_total += p.pred_indexed(i) && is_keyword_pred(p.preds[i].kind);
   if (kw_total != 0)
     for (std::uint32_t r = 0; r < nrules; ++r) {
       for (std::uint32_t pc = p.rule_begin[r]; pc < p.rule_end[r]; ++pc) {
         const bytecode::Insn& in = p.code[pc];
-        if (static_cast<bytecode::Op>(in.op) == bytecode::Op::kTest && p.pred_indexed[in.a] &&
+        if (static_cast<bytecode::Op>(in.op) == bytecode::Op::kTest && p.pred_indexed(in.a) &&
             is_keyword_pred(p.preds[in.a].kind))
           rule_kw[r].push_back(in.a);
       }

@@ -58,18 +58,19 @@ bool find_blocks(VerifiedProgram& p) {
 void prepare(VerifiedProgram& p, const PrepareOptions& options) {
   // One extra index (slot fields.size()) holds the keyword literals, scanned over every value.
   p.field_index.assign(p.fields.size() + 1, LiteralIndex{});
-  p.pred_indexed.assign(p.preds.size(), 0);
+  const std::uint32_t kw_index = static_cast<std::uint32_t>(p.fields.size());
+  p.pred_scan.assign(p.preds.size(), kNotScanned);
   for (std::uint32_t i = 0; i < p.preds.size(); ++i) {
     const Pred& pr = p.preds[i];
     if (pr.kind == PredKind::kKwContains && !(pr.flags & bytecode::kPredCased)) {
-      p.field_index[p.fields.size()].add(pr.str, LiteralIndex::Mode::kContains, i);
-      p.pred_indexed[i] = 1;
+      p.field_index[kw_index].add(pr.str, LiteralIndex::Mode::kContains, i);
+      p.pred_scan[i] = kw_index;
       continue;
     }
     LiteralIndex::Mode mode;
     if (!literal_mode(pr, &mode)) continue;
     p.field_index[pr.field].add(pr.str, mode, i);
-    p.pred_indexed[i] = 1;
+    p.pred_scan[i] = pr.field;
   }
   for (std::uint32_t f = 0; f < p.field_index.size(); ++f) {
     LiteralIndex& idx = p.field_index[f];
@@ -77,16 +78,10 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
     // Too many literal bytes for one automaton (only a hostile image gets here): this field's
     // predicates are evaluated one by one instead.
     idx = LiteralIndex{};
-    for (std::uint32_t i = 0; i < p.preds.size(); ++i) {
-      bool kw = is_keyword_pred(p.preds[i].kind);
-      if (p.pred_indexed[i] && (kw ? f == p.fields.size() : p.preds[i].field == f)) p.pred_indexed[i] = 0;
-    }
+    for (std::uint32_t& scan : p.pred_scan)
+      if (scan == f) scan = kNotScanned;
   }
 
-  p.pred_scan.assign(p.preds.size(), kNotScanned);
-  for (std::uint32_t i = 0; i < p.preds.size(); ++i)
-    if (p.pred_indexed[i])
-      p.pred_scan[i] = is_keyword_pred(p.preds[i].kind) ? static_cast<std::uint32_t>(p.fields.size()) : p.preds[i].field;
   // Field scans only: the keyword index is scanned once over the record's joined values.
   p.use_scan_cache =
       options.scan_cache && std::any_of(p.field_index.begin(), p.field_index.end() - 1,
@@ -106,7 +101,7 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
   for (std::uint32_t r = 0; r < n; ++r) {
     const PrefilterSet& set = p.prefilter[r];
     bool usable = !set.always;
-    for (std::uint32_t pr : set.preds) usable &= p.pred_indexed[pr] != 0;
+    for (std::uint32_t pr : set.preds) usable &= p.pred_indexed(pr);
     if (!usable) {
       p.always_run[r / 64] |= 1ull << (r % 64);
       continue;

@@ -72,8 +72,7 @@ struct VerifiedProgram {
   bool has_prefilter = false;
 
   // Derived at load by vm::prepare (see prepare.hpp); not part of the image.
-  std::vector<LiteralIndex> field_index;   // per field, + 1 for keyword literals (last)
-  std::vector<std::uint8_t> pred_indexed;  // per predicate: decided by its field's index
+  std::vector<LiteralIndex> field_index;  // per field, + 1 for keyword literals (last)
   // Per predicate: the literal index that decides it (its field, or fields.size() for the
   // keyword index), or kNotScanned. What eval_pred needs in one load.
   std::vector<std::uint32_t> pred_scan;
@@ -87,6 +86,7 @@ struct VerifiedProgram {
   Dispatch dispatch;      // Channel/EventID -> group (dispatch.hpp)
   int kw_separator = -1;  // a byte in no keyword literal (joins values for one scan), or -1
 
+  bool pred_indexed(std::uint32_t i) const { return pred_scan[i] != kNotScanned; }
   bool wants_all_values() const { return meta_flags & bytecode::kMetaWantsAllValues; }
 
  private:
