@@ -17,24 +17,27 @@ void ScanCache::reset(std::size_t slots, std::size_t indexes) {
   stats = {};
 }
 
-void ScanCache::store(std::uint32_t index, std::string_view v, std::uint64_t h,
-                      std::vector<std::uint32_t>& preds) {
+bool ScanCache::store(std::uint32_t index, std::string_view v, std::uint64_t h,
+                      std::vector<std::uint32_t>& preds, Ref* ref) {
   if (preds.size() > 1) {
     std::sort(preds.begin(), preds.end());
     preds.erase(std::unique(preds.begin(), preds.end()), preds.end());
   }
   if (4 * preds.size() + v.size() > sizeof(Slot::words)) {
     ++stats.too_big;
-    return;
+    return false;
   }
   Slot& s = slots_[h & mask_];
   s.hash = h;
   s.index = index;
   s.len = static_cast<std::uint16_t>(v.size());
-  s.npreds = static_cast<std::uint16_t>(preds.size());
+  s.npreds = static_cast<std::uint8_t>(preds.size());
+  s.nmemo = 0;
   if (!preds.empty()) std::memcpy(s.words, preds.data(), 4 * preds.size());
   if (!v.empty()) std::memcpy(s.words + preds.size(), v.data(), v.size());
   ++stats.stored;
+  if (ref) *ref = Ref{h, static_cast<std::uint32_t>(h & mask_), index};
+  return true;
 }
 
 }  // namespace sigmatch::vm

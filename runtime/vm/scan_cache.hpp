@@ -5,7 +5,9 @@
 // thousand cycles and a hit about a hundred. An index whose values do not recur (hashes, GUIDs,
 // logon IDs) is found out by its gate within kGateWindow lookups and then bypasses the cache for
 // the next kGateSkip scans: such a field pays one window of lookups (and evicting stores) per
-// kGateWindow + kGateSkip scans, about 6%. Tested by tests/unit/vm_test.cpp (cached against
+// kGateWindow + kGateSkip scans, about 6%. A slot also remembers results of other predicates on
+// its value (regexes: RE2 costs about a thousand cycles per command line), for as long as it
+// holds that value (see Ref and memo_find). Tested by tests/unit/vm_test.cpp (cached against
 // uncached scans, collisions, oversize entries, gates) and every e2e case (the harness's
 // undispatched run has the cache off).
 #pragma once
@@ -66,10 +68,19 @@ class ScanCache {
     return mix(h);
   }
 
-  // The predicates stored for (index, v), or nullptr; *count receives their number. Only after
-  // use() said yes.
+  // Where a lookup hit or a store put (index, v): memo_find and memo_store check that the slot
+  // still holds that value, so a Ref kept past an eviction is simply unusable.
+  struct Ref {
+    std::uint64_t hash = 0;
+    std::uint32_t slot = 0;
+    std::uint32_t index = kNoIndex;
+  };
+  static constexpr std::uint32_t kNoIndex = 0xFFFFFFFFu;
+
+  // The predicates stored for (index, v), or nullptr; *count receives their number, *ref (if
+  // given) the slot. Only after use() said yes.
   const std::uint32_t* find(std::uint32_t index, std::string_view v, std::uint64_t h,
-                            std::uint32_t* count) {
+                            std::uint32_t* count, Ref* ref = nullptr) {
     ++stats.lookups;
     const Slot& s = slots_[h & mask_];
     const bool hit = s.hash == h && s.index == index && s.len == v.size() &&
@@ -83,13 +94,36 @@ class ScanCache {
     if (!hit) return nullptr;
     ++stats.hits;
     *count = s.npreds;
+    if (ref) *ref = Ref{h, static_cast<std::uint32_t>(h & mask_), index};
     return s.words;
   }
 
   // Stores what the scan of (index, v) reported, if it fits a slot (it replaces whatever the
-  // slot held). `preds` may repeat a predicate; it is sorted and made unique here.
-  void store(std::uint32_t index, std::string_view v, std::uint64_t h,
-             std::vector<std::uint32_t>& preds);
+  // slot held, memo included). `preds` may repeat a predicate; it is sorted and made unique
+  // here. False when it does not fit; *ref (if given) receives the slot when it does.
+  bool store(std::uint32_t index, std::string_view v, std::uint64_t h,
+             std::vector<std::uint32_t>& preds, Ref* ref = nullptr);
+
+  // The memoised result of predicate `pred` on the value `ref` was taken for: 0 or 1, or -1
+  // when unknown or the slot has since been given to another value.
+  int memo_find(const Ref& ref, std::uint32_t pred) const {
+    const Slot& s = slots_[ref.slot];
+    if (ref.index == kNoIndex || s.hash != ref.hash || s.index != ref.index) return -1;
+    for (std::uint32_t k = 0; k < s.nmemo; ++k) {
+      const std::uint32_t e = s.words[kWords - 1 - k];
+      if ((e & kPredMask) == pred) return static_cast<int>(e >> 31);
+    }
+    return -1;
+  }
+  // Remembers it in the slot's free words (dropped when they are full). pred < 2^31.
+  void memo_store(const Ref& ref, std::uint32_t pred, bool value) {
+    Slot& s = slots_[ref.slot];
+    if (ref.index == kNoIndex || s.hash != ref.hash || s.index != ref.index || pred > kPredMask) return;
+    const std::size_t used = s.npreds + (s.len + 3) / 4 + s.nmemo;
+    if (used >= kWords) return;
+    s.words[kWords - 1 - s.nmemo] = pred | static_cast<std::uint32_t>(value) << 31;
+    ++s.nmemo;
+  }
 
   struct Stats {
     std::uint64_t lookups = 0, hits = 0, stored = 0, too_big = 0;
@@ -101,14 +135,18 @@ class ScanCache {
     x *= 0xBF58476D1CE4E5B9ull;
     return x ^ (x >> 31);
   }
+  static constexpr std::size_t kWords = (kSlotBytes - 16) / 4;
+  static constexpr std::uint32_t kPredMask = 0x7FFFFFFFu;
   // All zero is an empty slot: len 0 never equals a looked-up value's (>= kMinBytes).
   struct Slot {
     std::uint64_t hash;
     std::uint32_t index;
     std::uint16_t len;
-    std::uint16_t npreds;
-    // npreds predicate ids, then the key's len bytes.
-    std::uint32_t words[(kSlotBytes - 16) / 4];
+    std::uint8_t npreds;  // at most kWords
+    std::uint8_t nmemo;
+    // npreds predicate ids, then the key's len bytes; from the far end down, nmemo memoised
+    // results (pred | value << 31).
+    std::uint32_t words[kWords];
   };
   static_assert(sizeof(Slot) == kSlotBytes);
   static const unsigned char* key_of(const Slot& s) {

@@ -20,7 +20,8 @@ class Scratch {
         folded_view_(p.fields.size()),
         scan_gen_(p.fields.size() + 1, 0),
         scan_retry_(p.fields.size() + 1, 0),
-        candidates_(p.always_run.size(), 0) {
+        candidates_(p.always_run.size(), 0),
+        slot_(p.fields.size()) {
     if (p.use_scan_cache) scan_cache_.reset(ScanCache::kDefaultSlots, p.field_index.size());
   }
 
@@ -41,6 +42,13 @@ class Scratch {
   std::vector<std::uint32_t> matched_;       // literal predicates found true this record
   std::vector<std::uint64_t> candidates_;    // rules to run this record (prefilter)
   ScanCache scan_cache_;                     // literal-index scans across records (scan_cache.hpp)
+  // Per field: the cache slot holding this record's raw value (gen == gen_), where regex
+  // results on it are memoised across records (vm.cpp, match_regex).
+  struct SlotRef {
+    std::uint32_t gen = 0;
+    ScanCache::Ref ref;
+  };
+  std::vector<SlotRef> slot_;
   // The keyword index of this record's dispatch group (null: the program's whole one). Reset
   // per record, so eval_pred called on its own never uses another record's group.
   const LiteralIndex* keywords_ = nullptr;
@@ -73,6 +81,7 @@ class Scratch {
       std::fill(memo_.begin(), memo_.end(), 0);
       std::fill(fold_gen_.begin(), fold_gen_.end(), 0);
       std::fill(scan_gen_.begin(), scan_gen_.end(), 0);
+      std::fill(slot_.begin(), slot_.end(), SlotRef{});
       kw_values_gen_ = 0;
       gen_ = 1;
     }

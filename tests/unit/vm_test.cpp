@@ -522,6 +522,49 @@ TEST_CASE("ScanCache: a hit replays exactly what was stored, for that index and 
   CHECK(n == 2);
 }
 
+TEST_CASE("ScanCache: a slot memoises other predicates' results while it holds its value") {
+  using vm::ScanCache;
+  ScanCache c;
+  c.reset(1, 2);  // one slot: every store evicts
+  const std::string a = "powershell -enc AAAA", b = "cmd.exe /c whoami /all";
+  std::vector<std::uint32_t> preds = {4};
+  ScanCache::Ref ra, rb, unset;
+  CHECK(c.memo_find(unset, 1) == -1);
+  REQUIRE(c.store(0, a, ScanCache::hash(0, a), preds, &ra));
+  CHECK(c.memo_find(ra, 1) == -1);
+  c.memo_store(ra, 1, true);
+  c.memo_store(ra, 2, false);
+  CHECK(c.memo_find(ra, 1) == 1);
+  CHECK(c.memo_find(ra, 2) == 0);
+  CHECK(c.memo_find(ra, 3) == -1);
+  // A later hit on the value gets the same slot, memo and scan result intact.
+  std::uint32_t n = 0;
+  ScanCache::Ref again;
+  const std::uint32_t* got = c.find(0, a, ScanCache::hash(0, a), &n, &again);
+  REQUIRE(got != nullptr);
+  CHECK(std::vector<std::uint32_t>(got, got + n) == std::vector<std::uint32_t>{4});
+  CHECK(c.memo_find(again, 1) == 1);
+  // Another value (here under another index) takes the slot: the old Ref answers nothing, and
+  // the new value starts with an empty memo.
+  REQUIRE(c.store(1, b, ScanCache::hash(1, b), preds, &rb));
+  CHECK(c.memo_find(ra, 1) == -1);
+  c.memo_store(ra, 7, true);  // ignored: the slot is b's now
+  CHECK(c.memo_find(rb, 7) == -1);
+  CHECK(c.memo_find(rb, 1) == -1);
+  // The memo fills the words the predicates and key leave free, then stops.
+  std::string big(ScanCache::kMaxKeyBytes - 8, 'y');  // 2 words free
+  std::vector<std::uint32_t> none;
+  ScanCache::Ref rbig;
+  REQUIRE(c.store(0, big, ScanCache::hash(0, big), none, &rbig));
+  for (std::uint32_t k = 10; k < 14; ++k) c.memo_store(rbig, k, k % 2);
+  CHECK(c.memo_find(rbig, 10) == 0);
+  CHECK(c.memo_find(rbig, 11) == 1);
+  CHECK(c.memo_find(rbig, 12) == -1);
+  got = c.find(0, big, ScanCache::hash(0, big), &n);
+  REQUIRE(got != nullptr);
+  CHECK(n == 0);
+}
+
 TEST_CASE("ScanCache: an index whose values do not recur closes its gate, then retries") {
   using vm::ScanCache;
   ScanCache c;
@@ -569,6 +612,23 @@ TEST_CASE("scan cache: cached and uncached runs agree on recurring values") {
       body += "            - '" + q + "'\n";
     }
     rules.push_back(rule("r" + std::to_string(r), body));
+  }
+  // Regexes, memoised in the slots: cased and (?i), on CommandLine (a field with a literal
+  // index, whose scan gives the slot) and on ParentImage (no literal index: looked up alone).
+  auto quote = [](const std::string& l) {
+    std::string q;
+    for (char ch : l) {
+      if (std::strchr("\\.-", ch)) q += '\\';
+      q += ch == '\'' ? std::string("''") : std::string(1, ch);
+    }
+    return q;
+  };
+  for (int r = 0; r < 12; ++r) {
+    const std::string re = std::string(r % 3 == 0 ? "(?i)" : "") + quote(lits[rng() % lits.size()]) +
+                           (r % 2 ? ".*" : "\\s?") + quote(lits[rng() % lits.size()]);
+    rules.push_back(rule("re" + std::to_string(r),
+                         std::string("    selection:\n        ") + (r % 4 == 3 ? "ParentImage" : "CommandLine") +
+                             "|re: '" + re + "'\n"));
   }
   std::vector<std::pair<std::string, std::string>> sources;
   for (std::size_t i = 0; i < rules.size(); ++i)
