@@ -164,6 +164,41 @@ TEST_CASE("keyword rules search every value of the record") {
   CHECK(match(m, {}, {}).empty());
 }
 
+// The keyword pass joins a record's values into one buffer (8 bytes at a time when they are all
+// ASCII, folded one by one otherwise): a keyword at every offset of values of every length
+// from 0 to 40, among other values, in upper case, and in records that also hold a non-ASCII
+// value; a keyword split across two values, or reaching past its value, is not a match.
+TEST_CASE("keyword pass: every value length and offset, ASCII and not") {
+  auto p = compile({rule("kw", "    keywords:\n        - 'mimikatz'\n", "keywords")});
+  Matcher m(p);
+  const std::string kw = "mimikatz", upper = "MIMIKATZ";
+  for (std::size_t len = 0; len <= 40; ++len) {
+    for (std::size_t at = 0; at <= len; ++at) {
+      CAPTURE(len);
+      CAPTURE(at);
+      std::string v(len, 'x');
+      const bool fits = at + kw.size() <= len;
+      std::string next = "abc";
+      if (fits) {
+        v.replace(at, kw.size(), at % 2 ? upper : kw);
+      } else if (at < len) {  // a cut-off keyword, its rest in the next value
+        v.replace(at, len - at, kw.substr(0, len - at));
+        next = kw.substr(len - at) + next;
+      }
+      REQUIRE(match(m, {}, {"one", v, next, "0123456789abcdefg"}).size() == (fits ? 1u : 0u));
+      REQUIRE(match(m, {}, {"\xc3\x89v\xc3\xa9nement", v, next}).size() == (fits ? 1u : 0u));
+      REQUIRE(match(m, {}, {v}).size() == (fits ? 1u : 0u));
+    }
+  }
+  CHECK(match(m, {}, {"\xc3\x89 MIMIKATZ \xc3\x89"}).size() == 1);
+  // A non-ASCII keyword: only the folding path finds it in upper case.
+  auto q = compile({rule("kw", "    keywords:\n        - '\xc3\xa9v\xc3\xa9nement'\n", "keywords")});
+  Matcher mq(q);
+  CHECK(match(mq, {}, {"x", "UN \xc3\x89V\xc3\x89NEMENT"}).size() == 1);
+  CHECK(match(mq, {}, {"x", "un \xc3\xa9v\xc3\xa9nement"}).size() == 1);
+  CHECK(match(mq, {}, {"x", "evenement"}).empty());
+}
+
 TEST_CASE("hex values match whatever zero padding and case the shipper wrote") {
   auto p = compile({rule("hex", "    selection:\n        EventID: 5059\n        ReturnCode: '0x0'\n")});
   CHECK(matches(p, {{"EventID", "5059"}, {"ReturnCode", "0x00000000"}}));
