@@ -9,10 +9,11 @@
 namespace sigmatch::vm {
 
 void ScanCache::reset(std::size_t slots, std::size_t indexes) {
-  assert((slots & (slots - 1)) == 0 && "a power of two");
+  assert((slots & (slots - 1)) == 0 && slots != 1 && "a power of two, two ways a set");
   slots_.reset(slots ? static_cast<Slot*>(std::calloc(slots, sizeof(Slot))) : nullptr);
   if (slots && !slots_) throw std::bad_alloc();
   mask_ = slots ? slots - 1 : 0;
+  recent_.assign(slots / 2, 0);
   gates_.assign(slots ? indexes : 0, Gate{});
   stats = {};
 }
@@ -27,7 +28,10 @@ bool ScanCache::store(std::uint32_t index, std::string_view v, std::uint64_t h,
     ++stats.too_big;
     return false;
   }
-  Slot& s = slots_[h & mask_];
+  const std::size_t set = h & mask_ & ~std::size_t{1};
+  const std::size_t way = slots_[set].len == 0 ? 0 : slots_[set + 1].len == 0 ? 1 : 1 - recent_[set >> 1];
+  recent_[set >> 1] = static_cast<std::uint8_t>(way);
+  Slot& s = slots_[set + way];
   s.hash = h;
   s.index = index;
   s.len = static_cast<std::uint16_t>(v.size());
@@ -36,7 +40,7 @@ bool ScanCache::store(std::uint32_t index, std::string_view v, std::uint64_t h,
   if (!preds.empty()) std::memcpy(s.words, preds.data(), 4 * preds.size());
   if (!v.empty()) std::memcpy(s.words + preds.size(), v.data(), v.size());
   ++stats.stored;
-  if (ref) *ref = Ref{h, static_cast<std::uint32_t>(h & mask_), index};
+  if (ref) *ref = Ref{h, static_cast<std::uint32_t>(set + way), index};
   return true;
 }
 

@@ -560,8 +560,8 @@ TEST_CASE("ScanCache: a hit replays exactly what was stored, for that index and 
 TEST_CASE("ScanCache: a slot memoises other predicates' results while it holds its value") {
   using vm::ScanCache;
   ScanCache c;
-  c.reset(1, 2);  // one slot: every store evicts
-  const std::string a = "powershell -enc AAAA", b = "cmd.exe /c whoami /all";
+  c.reset(2, 2);  // one set of two ways: a third value evicts the one used least recently
+  const std::string a = "powershell -enc AAAA", b = "cmd.exe /c whoami /all", d = "rundll32.exe x,y";
   std::vector<std::uint32_t> preds = {4};
   ScanCache::Ref ra, rb, unset;
   CHECK(c.memo_find(unset, 1) == -1);
@@ -579,9 +579,13 @@ TEST_CASE("ScanCache: a slot memoises other predicates' results while it holds i
   REQUIRE(got != nullptr);
   CHECK(std::vector<std::uint32_t>(got, got + n) == std::vector<std::uint32_t>{4});
   CHECK(c.memo_find(again, 1) == 1);
-  // Another value (here under another index) takes the slot: the old Ref answers nothing, and
-  // the new value starts with an empty memo.
+  // A second value takes the other way; a third (here under another index) evicts the least
+  // recently used, a: its old Ref answers nothing, and the new value starts with an empty memo.
+  REQUIRE(c.store(0, d, ScanCache::hash(0, d), preds));
+  CHECK(c.memo_find(ra, 1) == 1);
   REQUIRE(c.store(1, b, ScanCache::hash(1, b), preds, &rb));
+  CHECK(c.find(0, a, ScanCache::hash(0, a), &n) == nullptr);
+  CHECK(c.find(0, d, ScanCache::hash(0, d), &n) != nullptr);
   CHECK(c.memo_find(ra, 1) == -1);
   c.memo_store(ra, 7, true);  // ignored: the slot is b's now
   CHECK(c.memo_find(rb, 7) == -1);
