@@ -68,6 +68,10 @@ class ValueIds {
     }
   }
 
+  // Of v with its ASCII letters lower-cased; *high (if given) is non-zero when v is not ASCII.
+  static std::uint64_t hash(std::string_view v, std::uint64_t* high);
+  static bool equal_folded(std::string_view v, std::string_view folded_key);
+
  private:
   // 1 to 5 ASCII digits, no leading zero (except "0" itself): one spelling per number.
   static bool canonical_decimal(std::string_view v, std::uint32_t* n) {
@@ -85,9 +89,6 @@ class ValueIds {
     std::string_view key;
     std::uint32_t id = 0;  // 0: empty
   };
-  // Of v with its ASCII letters lower-cased; *high (if given) is non-zero when v is not ASCII.
-  static std::uint64_t hash(std::string_view v, std::uint64_t* high);
-  static bool equal_folded(std::string_view v, std::string_view folded_key);
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;
   // Canonical decimal keys below kSmallLimit (no leading zero) -> id; such a value has exactly

@@ -69,17 +69,21 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
     }
     LiteralIndex::Mode mode;
     if (!literal_mode(pr, &mode)) continue;
-    p.field_index[pr.field].add(pr.str, mode, i);
+    if (mode == LiteralIndex::Mode::kEq) p.eq_index.add(pr.field, pr.str, i);
+    else p.field_index[pr.field].add(pr.str, mode, i);
     p.pred_scan[i] = pr.field;
   }
+  p.eq_index.build();
   for (std::uint32_t f = 0; f < p.field_index.size(); ++f) {
     LiteralIndex& idx = p.field_index[f];
     if (idx.empty() || idx.build()) continue;
     // Too many literal bytes for one automaton (only a hostile image gets here): this field's
-    // predicates are evaluated one by one instead.
+    // automaton predicates are evaluated one by one instead (its eq ones stay in eq_index).
     idx = LiteralIndex{};
-    for (std::uint32_t& scan : p.pred_scan)
-      if (scan == f) scan = kNotScanned;
+    for (std::uint32_t i = 0; i < p.pred_scan.size(); ++i)
+      if (p.pred_scan[i] == f && !(f < p.fields.size() && p.preds[i].kind == PredKind::kEq &&
+                                   !(p.preds[i].flags & bytecode::kPredCased)))
+        p.pred_scan[i] = kNotScanned;
   }
 
   // Field scans only: the keyword index is scanned once over the record's joined values.

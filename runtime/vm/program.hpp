@@ -11,6 +11,7 @@
 
 #include "runtime/bytecode/format.hpp"
 #include "runtime/vm/dispatch.hpp"
+#include "runtime/vm/eq_index.hpp"
 #include "runtime/vm/literal_index.hpp"
 #include "runtime/vm/pred_kinds.hpp"
 #include "runtime/vm/text.hpp"
@@ -73,8 +74,9 @@ struct VerifiedProgram {
 
   // Derived at load by vm::prepare (see prepare.hpp); not part of the image.
   std::vector<LiteralIndex> field_index;  // per field, + 1 for keyword literals (last)
-  // Per predicate: the literal index that decides it (its field, or fields.size() for the
-  // keyword index), or kNotScanned. What eval_pred needs in one load.
+  EqIndex eq_index;  // every field's uncased eq literals (field_index holds the other modes)
+  // Per predicate: the field whose scan decides it (its literal index and/or eq_index; or
+  // fields.size() for the keyword index), or kNotScanned. What eval_pred needs in one load.
   std::vector<std::uint32_t> pred_scan;
   std::vector<std::uint32_t> rule_begin, rule_end;  // per rule: code block [begin, end)
   bool use_prefilter = false;                       // blocks well-formed and prefilter present

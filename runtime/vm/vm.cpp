@@ -123,10 +123,17 @@ bool eval_uncached(const VerifiedProgram& p, Scratch& s, const Event& ev, std::u
 // `raw`: v is the record's value itself (not a folded copy), so the slot can also memoise
 // regex results on it (match_regex).
 template <class Hit>
-void scan_value(const LiteralIndex& idx, Scratch& s, std::uint32_t f, std::string_view v, bool raw, Hit& hit) {
+void scan_value(const VerifiedProgram& p, const LiteralIndex& idx, Scratch& s, std::uint32_t f, std::string_view v,
+                bool raw, Hit& hit) {
+  // The field's eq literals (eq_index) and its other literals (the automaton): one result,
+  // cached as one. v is raw ASCII or folded, so the eq probe needs no folded copy of its own.
+  auto scan = [&](auto&& on_match) {
+    if (p.eq_index.has(f)) p.eq_index.find(f, v, [v] { return v; }, on_match);
+    idx.scan(v, on_match, &s.scan_retry_[f]);
+  };
   ScanCache& cache = s.scan_cache_;
   if (!cache.use(f, v.size())) {
-    idx.scan(v, hit, &s.scan_retry_[f]);
+    scan(hit);
     return;
   }
   const std::uint64_t h = ScanCache::hash(f, v);
@@ -139,13 +146,10 @@ void scan_value(const LiteralIndex& idx, Scratch& s, std::uint32_t f, std::strin
   }
   std::vector<std::uint32_t>& found = s.scan_found_;
   found.clear();
-  idx.scan(
-      v,
-      [&](std::uint32_t pred) {
-        found.push_back(pred);
-        hit(pred);
-      },
-      &s.scan_retry_[f]);
+  scan([&](std::uint32_t pred) {
+    found.push_back(pred);
+    hit(pred);
+  });
   if (cache.store(f, v, h, found, &ref) && raw) s.slot_[f] = {s.gen_, ref};
 }
 
@@ -195,10 +199,10 @@ namespace {
 
 // A regex is a pure function of the raw value, so its result is memoised in the scan cache
 // slot that holds the value (process command lines recur; RE2 costs ~1,000 cycles on one).
-// A field with a literal index gets its slot from its scan (done now if not yet: the scan is
-// needed for the slot, and its result is right for this record anyway); a field without one is
-// looked up with no predicates stored, which nothing can replay wrongly because no scan of
-// that field ever happens.
+// A field with an automaton gets its slot from its scan (done now if not yet: the scan is
+// needed for the slot, and its result is right for this record anyway). A field without one
+// (eq literals at most, which eq_index decides uncached) is looked up with no predicates
+// stored, which nothing can replay wrongly: that field's scans never use the cache.
 bool match_regex(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t i, std::string_view text) {
   const Pred& pr = p.preds[i];
   const std::uint32_t f = pr.field;
@@ -208,7 +212,7 @@ bool match_regex(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uin
     if (slot.gen != s.gen_) {
       if (!p.field_index[f].empty()) {
         if (s.scan_gen_[f] != s.gen_) scan_field(p, s, ev, f);
-      } else if (cache.use(f, text.size())) {
+      } else if (cache.use(f, text.size())) {  // (an eq-only field's scan is not cached)
         const std::uint64_t h = ScanCache::hash(f, text);
         std::uint32_t n = 0;
         ScanCache::Ref ref;
@@ -271,8 +275,13 @@ void scan_field(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint
   }
   const FieldValue& fv = ev.get(f);
   if (fv.state != ValueState::kPresent) return;
+  auto fold = [&] { return s.folded(f, fv.text); };
+  if (idx.empty()) {  // eq literals only: one probe, cheaper than a cache lookup
+    p.eq_index.find(f, fv.text, fold, hit);
+    return;
+  }
   const std::string_view v = idx.folds_ascii() && text::is_ascii(fv.text) ? fv.text : s.folded(f, fv.text);
-  scan_value(idx, s, f, v, v.data() == fv.text.data() && v.size() == fv.text.size(), hit);
+  scan_value(p, idx, s, f, v, v.data() == fv.text.data() && v.size() == fv.text.size(), hit);
 }
 
 bool eval_pred(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t i) {

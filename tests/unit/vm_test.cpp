@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <deque>
 #include <map>
 #include <optional>
 #include <random>
@@ -17,6 +18,7 @@
 
 #include "compiler/pipeline.hpp"
 #include "runtime/vm/dispatch.hpp"
+#include "runtime/vm/eq_index.hpp"
 #include "runtime/vm/literal_index.hpp"
 #include "runtime/vm/program.hpp"
 #include "runtime/vm/scan_cache.hpp"
@@ -445,6 +447,48 @@ TEST_CASE("ValueIds: raw values find their folded keys, near misses do not") {
     }
   }
   CHECK(find("never a key, this one") == 0);
+}
+
+// EqIndex: (field, folded literal) -> predicates, probed with raw values. The same literal on
+// two fields stays apart, a literal shared by several predicates reports them all, upper-case
+// ASCII and non-ASCII values find their folded keys, and near misses find nothing.
+TEST_CASE("EqIndex: raw values find their field's folded literals, and only those") {
+  using sigmatch::text::fold_case;
+  sigmatch::vm::EqIndex idx;
+  std::set<std::uint32_t> got;
+  std::string folded;
+  auto find = [&](std::uint32_t field, const std::string& v) {
+    got.clear();
+    idx.find(field, v, [&] { return std::string_view(folded = fold_case(v)); }, [&](std::uint32_t p) { got.insert(p); });
+    return got;
+  };
+  using Set = std::set<std::uint32_t>;
+  CHECK(find(0, "x").empty());  // empty index
+  const std::string umlaut = "\xc3\xa4rger.exe";  // a-umlaut: folded
+  idx.add(3, "cmd.exe", 1);
+  idx.add(3, "cmd.exe", 2);  // the same literal, another predicate
+  idx.add(5, "cmd.exe", 3);  // the same literal on another field
+  idx.add(3, "", 4);
+  idx.add(3, umlaut, 5);
+  std::deque<std::string> values;  // add() keeps views: the keys outlive the index
+  for (std::uint32_t i = 0; i < 200; ++i) idx.add(7, values.emplace_back("value " + std::to_string(i)), 100 + i);
+  idx.build();
+  CHECK(idx.has(3));
+  CHECK(idx.has(7));
+  CHECK_FALSE(idx.has(4));
+  CHECK_FALSE(idx.has(1000));
+  CHECK(find(3, "cmd.exe") == Set{1, 2});
+  CHECK(find(3, "CMD.EXE") == Set{1, 2});
+  CHECK(find(5, "Cmd.Exe") == Set{3});
+  CHECK(find(4, "cmd.exe").empty());
+  CHECK(find(3, "cmd.ex").empty());
+  CHECK(find(3, "cmd.exe ").empty());
+  CHECK(find(3, "") == Set{4});
+  CHECK(find(5, "").empty());
+  CHECK(find(3, "\xc3\x84RGER.EXE") == Set{5});  // A-umlaut upper case: through the fold
+  CHECK(find(3, umlaut) == Set{5});
+  for (std::uint32_t i = 0; i < 200; ++i) REQUIRE(find(7, "VALUE " + std::to_string(i)) == Set{100 + i});
+  CHECK(find(7, "value 200").empty());
 }
 
 // ValueIds' direct path for EventIDs: a canonical decimal value indexes a table; other spellings
