@@ -311,7 +311,21 @@ void exec(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t p
   while (pc < end) {
     const bytecode::Insn& in = code[pc];
     switch (static_cast<Op>(in.op)) {
-      case Op::kTest: pc = eval_pred(p, s, ev, in.a) ? in.b : in.c; break;
+      case Op::kTest: {
+        // eval_pred's two common answers inline: decided this record (the logsource tests
+        // dispatch already answered, literals a scan found), or a literal its field's scan did
+        // not find. ~90 of a record's ~100 tests on the all-Windows set; the call is for the rest.
+        const std::uint32_t m = s.memo_[in.a];
+        bool v;
+        if (m >> 1 == s.gen_) {
+          v = m & 1;
+        } else {
+          const std::uint32_t f = p.pred_scan[in.a];
+          v = f != kNotScanned && s.scan_gen_[f] == s.gen_ ? false : eval_pred(p, s, ev, in.a);
+        }
+        pc = v ? in.b : in.c;
+        break;
+      }
       case Op::kMatch: out.push_back(in.a); ++pc; break;
       case Op::kJump: pc = in.b; break;
       case Op::kHalt: return;
