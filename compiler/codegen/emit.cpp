@@ -141,8 +141,13 @@ class Emitter {
   }
 
   // A set of literal predicates at least one of which is true whenever the node is true;
-  // nullopt when no such set exists (a negation, a regex, ...). For `and` the cheapest
-  // child's set is enough; for `or` every child needs one and they are united.
+  // nullopt when no such set exists (a negation, a glob, ...). For `and` the cheapest
+  // child's set is enough; for `or` every child needs one and they are united. A field regex
+  // counts too: the runtime can guard it with literals it cannot match without
+  // (vm/regex_guard.hpp), or else runs the rule on every record of its group as before. Its
+  // cost puts it behind every literal set, so it is chosen only where no literal set exists
+  // (where the rule was always run before).
+  static constexpr double kRegexNeedCost = 1e6;  // a literal's cost is at most 1
   struct Need {
     std::vector<ir::PredId> preds;
     double cost = 0;  // expected hit rate, roughly: short literals match more often
@@ -159,6 +164,7 @@ class Emitter {
                         p.kind == vm::PredKind::kSuffix || p.kind == vm::PredKind::kContains ||
                         p.kind == vm::PredKind::kKwContains) &&
                        !(p.flags & bytecode::kPredCased) && !p.operand.empty();
+        if (p.kind == vm::PredKind::kRegex && !p.field.empty()) return Need{{n.pred}, kRegexNeedCost};
         if (!literal) return std::nullopt;
         double c = 1.0 / static_cast<double>(p.operand.size());
         if (p.kind == vm::PredKind::kEq) c *= 0.5;  // equality is rarer than containment

@@ -34,6 +34,9 @@ struct LoadOptions {
   // that for a value seen again instead of scanning it (same matches; up to 4 MiB per Matcher,
   // committed as it fills).
   bool scan_cache = true;
+  // Let a rule whose only requirement is a regex join the prefilter through literals the regex
+  // cannot match without (RE2's prefilter atoms): it runs only on records holding one of them.
+  bool regex_guards = true;
 };
 
 class Program {

@@ -5,6 +5,10 @@
 
 #include "runtime/bytecode/opcodes.hpp"
 #include "runtime/vm/dispatch.hpp"
+#include "runtime/vm/regex_guard.hpp"
+
+#include <map>
+#include <unordered_map>
 
 namespace sigmatch::vm {
 namespace {
@@ -74,12 +78,40 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
     p.pred_scan[i] = pr.field;
   }
   p.eq_index.build();
+  // Regex guards: a regex pred's literals join its field's automaton under new ids, shared by
+  // regexes with the same literal on the same field.
+  p.memo_size = static_cast<std::uint32_t>(p.preds.size());
+  p.field_guards.assign(p.fields.size(), {});
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> guards_of;  // regex pred -> ids
+  if (options.regex_guards && options.prefilter && p.has_prefilter) {
+    std::map<std::pair<std::uint32_t, std::string>, std::uint32_t> ids;
+    for (std::uint32_t i = 0; i < p.preds.size(); ++i) {
+      const Pred& pr = p.preds[i];
+      if (pr.kind != PredKind::kRegex || pr.field >= p.fields.size()) continue;
+      std::vector<std::uint32_t>& mine = guards_of[i];
+      for (std::string& lit : regex_guard(*pr.re)) {
+        auto [it, fresh] = ids.emplace(std::make_pair(pr.field, lit), p.memo_size);
+        if (fresh) {
+          p.field_index[pr.field].add(p.guard_literals.emplace_back(std::move(lit)), LiteralIndex::Mode::kContains,
+                                      p.memo_size);
+          p.field_guards[pr.field].push_back(p.memo_size++);
+        }
+        mine.push_back(it->second);
+      }
+      if (mine.empty()) guards_of.erase(i);
+    }
+  }
   for (std::uint32_t f = 0; f < p.field_index.size(); ++f) {
     LiteralIndex& idx = p.field_index[f];
     if (idx.empty() || idx.build()) continue;
     // Too many literal bytes for one automaton (only a hostile image gets here): this field's
     // automaton predicates are evaluated one by one instead (its eq ones stay in eq_index).
     idx = LiteralIndex{};
+    if (f < p.fields.size() && !p.field_guards[f].empty()) {  // its regexes lose their guards
+      p.field_guards[f].clear();
+      for (auto it = guards_of.begin(); it != guards_of.end();)
+        it = p.preds[it->first].field == f ? guards_of.erase(it) : std::next(it);
+    }
     for (std::uint32_t i = 0; i < p.pred_scan.size(); ++i)
       if (p.pred_scan[i] == f && !(f < p.fields.size() && p.preds[i].kind == PredKind::kEq &&
                                    !(p.preds[i].flags & bytecode::kPredCased)))
@@ -99,30 +131,34 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
   if (!p.use_prefilter) return;
   const std::size_t n = p.rules.size();
   p.always_run.assign((n + 63) / 64, 0);
-  std::vector<std::vector<std::uint32_t>> by_pred(p.preds.size());
+  std::vector<std::vector<std::uint32_t>> by_pred(p.memo_size);
   std::vector<std::uint8_t> field_used(p.fields.size() + 1, 0);
   std::vector<std::vector<std::uint32_t>> rule_fields(n);  // fields of r's prefilter set
   for (std::uint32_t r = 0; r < n; ++r) {
     const PrefilterSet& set = p.prefilter[r];
     bool usable = !set.always;
-    for (std::uint32_t pr : set.preds) usable &= p.pred_indexed(pr);
+    for (std::uint32_t pr : set.preds) usable &= p.pred_indexed(pr) || guards_of.count(pr);
     if (!usable) {
       p.always_run[r / 64] |= 1ull << (r % 64);
       continue;
     }
     for (std::uint32_t pr : set.preds) {
-      by_pred[pr].push_back(r);
+      if (auto g = guards_of.find(pr); g != guards_of.end()) {  // one of its literals
+        for (std::uint32_t id : g->second) by_pred[id].push_back(r);
+      } else {
+        by_pred[pr].push_back(r);
+      }
       std::uint32_t f = is_keyword_pred(p.preds[pr].kind) ? static_cast<std::uint32_t>(p.fields.size()) : p.preds[pr].field;
       field_used[f] = 1;
       if (std::find(rule_fields[r].begin(), rule_fields[r].end(), f) == rule_fields[r].end()) rule_fields[r].push_back(f);
     }
   }
-  p.pred_rules_begin.assign(p.preds.size() + 1, 0);
-  for (std::uint32_t i = 0; i < p.preds.size(); ++i) {
+  p.pred_rules_begin.assign(p.memo_size + 1, 0);
+  for (std::uint32_t i = 0; i < p.memo_size; ++i) {
     p.pred_rules_begin[i] = static_cast<std::uint32_t>(p.pred_rules.size());
     p.pred_rules.insert(p.pred_rules.end(), by_pred[i].begin(), by_pred[i].end());
   }
-  p.pred_rules_begin[p.preds.size()] = static_cast<std::uint32_t>(p.pred_rules.size());
+  p.pred_rules_begin[p.memo_size] = static_cast<std::uint32_t>(p.pred_rules.size());
   for (std::uint32_t f = 0; f <= p.fields.size(); ++f)
     if (field_used[f]) p.prefilter_fields.push_back(f);
   if (options.dispatch) build_dispatch(p, rule_fields);

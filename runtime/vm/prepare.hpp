@@ -12,6 +12,7 @@ struct PrepareOptions {
   bool prefilter = true;  // use the image's prefilter section (when the code is in rule blocks)
   bool dispatch = true;   // build the Channel/EventID dispatch table (needs the prefilter)
   bool scan_cache = true; // memoise literal-index scans across records (scan_cache.hpp)
+  bool regex_guards = true; // regexes join the prefilter through guard literals (regex_guard.hpp)
   bool run = true;        // false: verification only, nothing derived (the compiler's self-check
                           // of its own image never runs it)
 };

@@ -4,6 +4,7 @@
 #pragma once
 #include <re2/re2.h>
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -87,6 +88,14 @@ struct VerifiedProgram {
   std::vector<std::uint32_t> prefilter_fields;              // indexed fields to scan first
   Dispatch dispatch;      // Channel/EventID -> group (dispatch.hpp)
   int kw_separator = -1;  // a byte in no keyword literal (joins values for one scan), or -1
+
+  // Regex guards (regex_guard.hpp): ids preds.size() .. memo_size - 1, one per distinct (field,
+  // literal), in field_index as contains literals. Never tested by code: they only make rules
+  // candidates (pred_rules). field_guards[f]: every guard id of field f, all reported found
+  // for a non-ASCII value (the guarantee holds on ASCII text only).
+  std::uint32_t memo_size = 0;  // predicates + guards: the per-record memo's size
+  std::vector<std::vector<std::uint32_t>> field_guards;
+  std::deque<std::string> guard_literals;  // what field_index's guard literals view
 
   bool pred_indexed(std::uint32_t i) const { return pred_scan[i] != kNotScanned; }
   bool wants_all_values() const { return meta_flags & bytecode::kMetaWantsAllValues; }

@@ -2,6 +2,7 @@
 // memo (generation-stamped, so starting a record is O(1)) and the per-record case-folded
 // copies of field values (each field folded at most once per record, buffers reused).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -14,7 +15,7 @@ namespace sigmatch::vm {
 class Scratch {
  public:
   explicit Scratch(const VerifiedProgram& p)
-      : memo_(p.preds.size(), 0),
+      : memo_(std::max<std::size_t>(p.memo_size, p.preds.size()), 0),  // + regex guards
         fold_gen_(p.fields.size(), 0),
         folded_(p.fields.size()),
         folded_view_(p.fields.size()),

@@ -280,6 +280,16 @@ void scan_field(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint
     p.eq_index.find(f, fv.text, fold, hit);
     return;
   }
+  if (!p.field_guards[f].empty() && !text::is_ascii(fv.text)) {
+    // Regex guards hold on ASCII text only (regex_guard.hpp): on this value every guard of the
+    // field counts as found, and the scan bypasses the cache (its folded key could be an ASCII
+    // value's, which must not replay these guards, nor they its).
+    for (std::uint32_t g : p.field_guards[f]) hit(g);
+    const std::string_view v = s.folded(f, fv.text);
+    if (p.eq_index.has(f)) p.eq_index.find(f, v, [v] { return v; }, hit);
+    idx.scan(v, hit, &s.scan_retry_[f]);
+    return;
+  }
   const std::string_view v = idx.folds_ascii() && text::is_ascii(fv.text) ? fv.text : s.folded(f, fv.text);
   scan_value(p, idx, s, f, v, v.data() == fv.text.data() && v.size() == fv.text.size(), hit);
 }

@@ -49,6 +49,7 @@ struct Args {
   std::uint64_t limit = 0;  // 0 = all records
   bool dispatch = true;      // --no-dispatch: runtime Channel/EventID dispatch off
   bool scan_cache = true;    // --no-scan-cache: literal-index scans not memoised across records
+  bool regex_guards = true;  // --no-regex-guards: regexes do not join the prefilter
   std::set<std::string> disabled_passes;  // --disable NAME: one optimisation pass off
 };
 
@@ -57,7 +58,8 @@ struct Args {
                "sigmatch_bench: %s\n"
                "usage: sigmatch_bench --mode parse|vm|reference|handwritten [--rules PATH|@LIST]...\n"
                "       --events FILE [-O 0|1] [--repeat K] [--threads N] [--limit RECORDS]\n"
-               "       [--no-dispatch] [--no-scan-cache] [--disable PASS]   (switch one optimisation off)\n"
+               "       [--no-dispatch] [--no-scan-cache] [--no-regex-guards] [--disable PASS]\n"
+               "       (each switches one optimisation off)\n"
                "  @LIST is a file with one rule path per line.\n",
                why);
   std::exit(2);
@@ -105,6 +107,7 @@ Args parse_args(int argc, char** argv) {
     else if (k == "--limit") a.limit = std::strtoull(val().c_str(), nullptr, 10);
     else if (k == "--no-dispatch") a.dispatch = false;
     else if (k == "--no-scan-cache") a.scan_cache = false;
+    else if (k == "--no-regex-guards") a.regex_guards = false;
     else if (k == "--disable") a.disabled_passes.insert(val());
     else usage(("unknown argument " + k).c_str());
   }
@@ -246,6 +249,7 @@ int main(int argc, char** argv) {
     LoadOptions lo;
     lo.dispatch = a.dispatch;
     lo.scan_cache = a.scan_cache;
+    lo.regex_guards = a.regex_guards;
     Status st = Program::load(comp.image, &s.prog, lo);
     if (!st.ok()) {
       std::fprintf(stderr, "sigmatch_bench: load failed: %s\n", st.message().c_str());

@@ -21,6 +21,7 @@
 #include "runtime/vm/eq_index.hpp"
 #include "runtime/vm/literal_index.hpp"
 #include "runtime/vm/program.hpp"
+#include "runtime/vm/regex_guard.hpp"
 #include "runtime/vm/scan_cache.hpp"
 #include "runtime/vm/scratch.hpp"
 #include "runtime/vm/vm.hpp"
@@ -858,6 +859,73 @@ TEST_CASE("LiteralIndex: the filters find a 4-byte literal at every offset") {
 
 // The per-record memo's generation stamp wraps (Scratch::kGenLimit): stamps are cleared, and no
 // predicate decided in an earlier record counts as decided after the wrap.
+// regex_guard: the ASCII literals one of which a regex cannot match ASCII text without.
+TEST_CASE("regex_guard: literals a regex needs, minimal, ASCII, or none") {
+  auto guard = [](const std::string& pattern, bool icase = false) {
+    RE2::Options o;
+    o.set_case_sensitive(!icase);
+    RE2 re(pattern, o);
+    REQUIRE(re.ok());
+    std::vector<std::string> g = vm::regex_guard(re);
+    return std::set<std::string>(g.begin(), g.end());
+  };
+  using Set = std::set<std::string>;
+  CHECK(guard("werfaultsecure\\.exe\\s+\\d+") == Set{"werfaultsecure.exe"});
+  // Case-insensitive: RE2's atoms also spell s as U+017F; only the ASCII spelling can occur in
+  // ASCII text, and it guards there.
+  CHECK(guard("(?i)\\.exe.{0,64}werfaultsecure\\.exe") == Set{"werfaultsecure.exe"});
+  CHECK(guard("SET.*ENVIRONMENT", true) == Set{"environment"});  // one of an AND is enough
+  CHECK(guard("(?:invoke|iex)\\(") == Set{"iex(", "invoke("});    // an OR needs all
+  CHECK(guard("\\s[a-f0-9]{64}\\s").empty());                     // no literal at all
+  CHECK(guard("ab.*cd").empty());                                   // literals under 3 bytes
+  CHECK(guard("(?:mimikatz|.)").empty());                           // matches without one
+  CHECK(guard("\xc3\xa9t\xc3\xa9").empty());                        // its one literal is not ASCII
+}
+
+// Guarded regexes, case-insensitive ones included, match exactly what RE2 matches: ASCII
+// values with and without a guard literal, and non-ASCII values (where RE2 matches "s" against
+// U+017F and "k" against U+212A, which no ASCII guard literal finds: every guard of the field
+// counts as found there). The same program with guards off agrees on every record.
+TEST_CASE("regex guards: rules needing a regex run where it can match, and nowhere it can") {
+  std::vector<std::pair<std::string, std::string>> sources = {
+      {"a.yml", rule("re-i", "    selection:\n        CommandLine|re: '(?i)werfaultsecure\\.exe\\s+\\d+'\n")},
+      {"b.yml", rule("re-kw", "    selection:\n        CommandLine|re: '(?i)(?:mimikatz|invoke-sk)'\n")},
+      {"c.yml", rule("re-cased", "    selection:\n        CommandLine|re: 'Clip\\b'\n")},
+      {"d.yml", rule("lit", "    selection:\n        CommandLine|contains: 'whoami'\n")},
+  };
+  LoadOptions no_guards;
+  no_guards.regex_guards = false;
+  const auto [on, off] = load_both(sources, no_guards);
+  std::size_t guards = on->verified().memo_size - on->verified().preds.size();
+  CHECK(guards >= 3);
+  CHECK(off->verified().memo_size == off->verified().preds.size());
+  Matcher mon(on), moff(off);
+  const std::vector<std::pair<std::string, std::size_t>> cases = {
+      {"werfaultsecure.exe 123", 1},
+      {"WerFaultSecure.EXE  42 x", 1},
+      {"werfaultsecure.exe x", 0},
+      {"werfault\xc5\xbf" "ecure.exe 7", 1},  // U+017F long s: RE2 (?i) matches it as s
+      {"werfault\xc5\xbf" "ecure.exe", 0},
+      {"run MIMIKATZ now", 1},
+      {"invoke-s\xe2\x84\xaa", 1},  // U+212A Kelvin sign: (?i) k
+      {"invoke-s", 0},
+      {"Clip", 1},
+      {"clip", 0},
+      {"Clip\xc3\xa9", 1},  // \b: an ASCII word boundary
+      {"Clipx", 0},
+      {"whoami /all", 1},
+      {"nothing here", 0},
+      {"", 0},
+  };
+  for (const auto& [value, want] : cases) {
+    CAPTURE(value);
+    for (int twice = 0; twice < 2; ++twice) {  // the second time through the scan cache
+      CHECK(match(mon, {{"Channel", "Security"}, {"CommandLine", value}}).size() == want);
+      CHECK(match(moff, {{"Channel", "Security"}, {"CommandLine", value}}).size() == want);
+    }
+  }
+}
+
 TEST_CASE("memo generations wrap without stale results") {
   auto p = compile({rule("eq", "    selection:\n        CommandLine|contains: 'needle'\n")});
   const vm::VerifiedProgram& vp = p->verified();

@@ -1,0 +1,27 @@
+// regex_guard.hpp — literals that guard a regex: a set of ASCII strings at least one of which
+// the lower-cased text contains whenever the regex matches it. The prefilter then treats the
+// regex like a disjunction of `contains` literals (vm::prepare adds them to the field's
+// automaton as guard ids), so a rule whose only requirement is a regex is no longer run on
+// every record of its group, and RE2 runs only on values holding a guard literal. Derived
+// with RE2's own prefilter (FilteredRE2), whose guarantee is stated on lower-cased text: the
+// guards are only relied on for ASCII values, where that is exactly our case folding (vm.cpp
+// marks every guard found on a non-ASCII value). Tested by tests/unit/vm_test.cpp and every
+// e2e/differential case with regexes.
+#pragma once
+#include <re2/re2.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sigmatch::vm {
+
+// The guard literals of `re` (lower-case ASCII, distinct, at least kMinGuardBytes each), or
+// none when the regex has no such set (it can match without any literal of 3+ bytes, or its
+// literals are not ASCII, or there would be more than kMaxGuards).
+std::vector<std::string> regex_guard(const RE2& re);
+
+inline constexpr int kMinGuardBytes = 3;
+inline constexpr std::size_t kMaxGuards = 64;
+
+}  // namespace sigmatch::vm
