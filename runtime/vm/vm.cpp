@@ -85,7 +85,7 @@ bool eval_uncached(const VerifiedProgram& p, Scratch& s, const Event& ev, std::u
     }
     case PredKind::kRegex: return match_regex(p, s, ev, i, fv.text);
     case PredKind::kCidr: {
-      auto ip = text::parse_ip(fv.text);
+      const std::optional<text::IpAddr>& ip = s.ip(pr.field, fv.text);
       return ip && text::cidr_contains(pr.cidr, *ip);
     }
     case PredKind::kGt:
