@@ -899,6 +899,18 @@ TEST_CASE("regex guards: rules needing a regex run where it can match, and nowhe
   std::size_t guards = on->verified().memo_size - on->verified().preds.size();
   CHECK(guards >= 3);
   CHECK(off->verified().memo_size == off->verified().preds.size());
+  // The case-insensitive regex rules joined the prefilter (not always run) only with guards.
+  auto always = [](const Program& prog, std::string_view title) {
+    const vm::VerifiedProgram& vp = prog.verified();
+    for (std::uint32_t r = 0; r < vp.rules.size(); ++r)
+      if (vp.rules[r].title == title) return ((vp.always_run[r / 64] >> (r % 64)) & 1) != 0;
+    FAIL("no rule " << title);
+    return false;
+  };
+  CHECK_FALSE(always(*on, "re-i"));
+  CHECK_FALSE(always(*on, "re-kw"));
+  CHECK(always(*off, "re-i"));
+  CHECK(always(*off, "re-kw"));
   Matcher mon(on), moff(off);
   const std::vector<std::pair<std::string, std::size_t>> cases = {
       {"werfaultsecure.exe 123", 1},
