@@ -24,7 +24,9 @@ bool ScanCache::store(std::uint32_t index, std::string_view v, std::uint64_t h,
     std::sort(preds.begin(), preds.end());
     preds.erase(std::unique(preds.begin(), preds.end()), preds.end());
   }
-  if (4 * preds.size() + v.size() > sizeof(Slot::words)) {
+  const bool wide = !preds.empty() && preds.back() > 0xFFFF;  // (sorted)
+  const std::size_t width = wide ? 4 : 2;
+  if (width * preds.size() + v.size() > kDataBytes) {
     ++stats.too_big;
     return false;
   }
@@ -34,11 +36,19 @@ bool ScanCache::store(std::uint32_t index, std::string_view v, std::uint64_t h,
   Slot& s = slots_[set + way];
   s.hash = h;
   s.index = index;
-  s.len = static_cast<std::uint16_t>(v.size());
+  s.len = static_cast<std::uint8_t>(v.size());
+  s.wide = wide;
   s.npreds = static_cast<std::uint8_t>(preds.size());
   s.nmemo = 0;
-  if (!preds.empty()) std::memcpy(s.words, preds.data(), 4 * preds.size());
-  if (!v.empty()) std::memcpy(s.words + preds.size(), v.data(), v.size());
+  for (std::size_t k = 0; k < preds.size(); ++k) {
+    if (wide) {
+      std::memcpy(s.data + 4 * k, &preds[k], 4);
+    } else {
+      const std::uint16_t x = static_cast<std::uint16_t>(preds[k]);
+      std::memcpy(s.data + 2 * k, &x, 2);
+    }
+  }
+  if (!v.empty()) std::memcpy(s.data + width * preds.size(), v.data(), v.size());
   ++stats.stored;
   if (ref) *ref = Ref{h, static_cast<std::uint32_t>(set + way), index};
   return true;

@@ -30,7 +30,23 @@ class ScanCache {
   static constexpr std::size_t kSlotBytes = 256;
   // Values shorter than this are scanned: their scan costs about what a lookup does.
   static constexpr std::size_t kMinBytes = 12;
-  static constexpr std::size_t kMaxKeyBytes = kSlotBytes - 16;  // with no predicate
+  static constexpr std::size_t kDataBytes = kSlotBytes - 16;  // after the header
+  static constexpr std::size_t kMaxKeyBytes = kDataBytes;      // with no predicate
+  // All zero is an empty slot: len 0 never equals a looked-up value's (>= kMinBytes).
+  struct Slot {
+    std::uint64_t hash;
+    std::uint32_t index;
+    std::uint8_t len;     // of the key (<= kMaxKeyBytes)
+    std::uint8_t wide;    // predicate ids take 4 bytes (some id > 0xFFFF), else 2
+    std::uint8_t npreds;  // at most kDataBytes / 2
+    std::uint8_t nmemo;
+    // npreds predicate ids, then the key's len bytes; from the far end down, nmemo memoised
+    // results (4 bytes each: pred | value << 31). Two-byte ids let a 92-byte command line with
+    // 38 literals fit (244 bytes as 4-byte ids: 5,656 such values were never cached, rdtsc
+    // counters on the benchmark workload).
+    unsigned char data[kDataBytes];
+  };
+  static_assert(kMaxKeyBytes <= 255 && sizeof(Slot) == kSlotBytes);
   // A gate closes when fewer than half of kGateWindow lookups hit, for kGateSkip scans.
   static constexpr std::uint16_t kGateWindow = 256, kGateSkip = 4096;
 
@@ -77,10 +93,38 @@ class ScanCache {
   };
   static constexpr std::uint32_t kNoIndex = 0xFFFFFFFFu;
 
-  // The predicates stored for (index, v), or nullptr; *count receives their number, *ref (if
-  // given) the slot. Only after use() said yes.
-  const std::uint32_t* find(std::uint32_t index, std::string_view v, std::uint64_t h,
-                            std::uint32_t* count, Ref* ref = nullptr) {
+  struct Slot;
+  // What a hit found: the predicates stored for the value (read from the slot, which holds them
+  // in 2 or 4 bytes each). False when the lookup missed.
+  class Found {
+   public:
+    Found() = default;
+    explicit Found(const Slot* s) : s_(s) {}
+    explicit operator bool() const { return s_ != nullptr; }
+    std::uint32_t size() const { return s_->npreds; }
+    std::uint32_t operator[](std::uint32_t k) const {
+      if (s_->wide) {
+        std::uint32_t x;
+        std::memcpy(&x, s_->data + 4 * k, 4);
+        return x;
+      }
+      std::uint16_t x;
+      std::memcpy(&x, s_->data + 2 * k, 2);
+      return x;
+    }
+    std::vector<std::uint32_t> to_vector() const {
+      std::vector<std::uint32_t> out;
+      for (std::uint32_t k = 0; k < size(); ++k) out.push_back((*this)[k]);
+      return out;
+    }
+
+   private:
+    const Slot* s_ = nullptr;
+  };
+
+  // The predicates stored for (index, v), if any; *ref (if given) receives the slot. Only after
+  // use() said yes.
+  Found find(std::uint32_t index, std::string_view v, std::uint64_t h, Ref* ref = nullptr) {
     ++stats.lookups;
     const std::size_t set = h & mask_ & ~std::size_t{1};
     std::size_t way = 0;
@@ -96,14 +140,12 @@ class ScanCache {
       if (g.hits < kGateWindow / 2) g.skip = kGateSkip;
       g.lookups = g.hits = 0;
     }
-    if (!hit) return nullptr;
+    if (!hit) return Found{};
     ++stats.hits;
     const std::size_t at = set + way - 1;
     recent_[at >> 1] = static_cast<std::uint8_t>(at & 1);
-    const Slot& s = slots_[at];
-    *count = s.npreds;
     if (ref) *ref = Ref{h, static_cast<std::uint32_t>(at), index};
-    return s.words;
+    return Found{&slots_[at]};
   }
 
   // Stores what the scan of (index, v) reported, if it fits a slot (it replaces whatever the
@@ -118,18 +160,20 @@ class ScanCache {
     const Slot& s = slots_[ref.slot];
     if (ref.index == kNoIndex || s.hash != ref.hash || s.index != ref.index) return -1;
     for (std::uint32_t k = 0; k < s.nmemo; ++k) {
-      const std::uint32_t e = s.words[kWords - 1 - k];
+      std::uint32_t e;
+      std::memcpy(&e, s.data + kDataBytes - 4 * (k + 1), 4);
       if ((e & kPredMask) == pred) return static_cast<int>(e >> 31);
     }
     return -1;
   }
-  // Remembers it in the slot's free words (dropped when they are full). pred < 2^31.
+  // Remembers it in the slot's free bytes (dropped when they are full). pred < 2^31.
   void memo_store(const Ref& ref, std::uint32_t pred, bool value) {
     Slot& s = slots_[ref.slot];
     if (ref.index == kNoIndex || s.hash != ref.hash || s.index != ref.index || pred > kPredMask) return;
-    const std::size_t used = s.npreds + (s.len + 3) / 4 + s.nmemo;
-    if (used >= kWords) return;
-    s.words[kWords - 1 - s.nmemo] = pred | static_cast<std::uint32_t>(value) << 31;
+    const std::size_t used = s.npreds * (s.wide ? 4u : 2u) + s.len + 4u * s.nmemo;
+    if (used + 4 > kDataBytes) return;
+    const std::uint32_t e = pred | static_cast<std::uint32_t>(value) << 31;
+    std::memcpy(s.data + kDataBytes - 4 * (s.nmemo + 1), &e, 4);
     ++s.nmemo;
   }
 
@@ -143,23 +187,8 @@ class ScanCache {
     x *= 0xBF58476D1CE4E5B9ull;
     return x ^ (x >> 31);
   }
-  static constexpr std::size_t kWords = (kSlotBytes - 16) / 4;
   static constexpr std::uint32_t kPredMask = 0x7FFFFFFFu;
-  // All zero is an empty slot: len 0 never equals a looked-up value's (>= kMinBytes).
-  struct Slot {
-    std::uint64_t hash;
-    std::uint32_t index;
-    std::uint16_t len;
-    std::uint8_t npreds;  // at most kWords
-    std::uint8_t nmemo;
-    // npreds predicate ids, then the key's len bytes; from the far end down, nmemo memoised
-    // results (pred | value << 31).
-    std::uint32_t words[kWords];
-  };
-  static_assert(sizeof(Slot) == kSlotBytes);
-  static const unsigned char* key_of(const Slot& s) {
-    return reinterpret_cast<const unsigned char*>(s.words + s.npreds);
-  }
+  static const unsigned char* key_of(const Slot& s) { return s.data + s.npreds * (s.wide ? 4u : 2u); }
   struct Free {
     void operator()(Slot* p) const { std::free(p); }
   };

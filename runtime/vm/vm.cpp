@@ -137,11 +137,10 @@ void scan_value(const VerifiedProgram& p, const LiteralIndex& idx, Scratch& s, s
     return;
   }
   const std::uint64_t h = ScanCache::hash(f, v);
-  std::uint32_t n = 0;
   ScanCache::Ref ref;
-  if (const std::uint32_t* preds = cache.find(f, v, h, &n, &ref)) {
+  if (const ScanCache::Found found = cache.find(f, v, h, &ref)) {
     if (raw) s.slot_[f] = {s.gen_, ref};
-    for (std::uint32_t k = 0; k < n; ++k) hit(preds[k]);
+    for (std::uint32_t k = 0, n = found.size(); k < n; ++k) hit(found[k]);
     return;
   }
   std::vector<std::uint32_t>& found = s.scan_found_;
@@ -214,9 +213,8 @@ bool match_regex(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uin
         if (s.scan_gen_[f] != s.gen_) scan_field(p, s, ev, f);
       } else if (cache.use(f, text.size())) {  // (an eq-only field's scan is not cached)
         const std::uint64_t h = ScanCache::hash(f, text);
-        std::uint32_t n = 0;
         ScanCache::Ref ref;
-        if (cache.find(f, text, h, &n, &ref) || cache.store(f, text, h, s.scan_found_ = {}, &ref))
+        if (cache.find(f, text, h, &ref) || cache.store(f, text, h, s.scan_found_ = {}, &ref))
           slot = {s.gen_, ref};
       }
     }

@@ -571,35 +571,48 @@ TEST_CASE("ScanCache: a hit replays exactly what was stored, for that index and 
   CHECK(c.enabled());
   CHECK_FALSE(c.use(0, ScanCache::kMinBytes - 1));  // short values are scanned
   const std::string a = "C:\\Windows\\System32\\cmd.exe", b = "C:\\Windows\\System32\\cmd.exf";
-  std::uint32_t n = 99;
-  CHECK(c.find(0, a, ScanCache::hash(0, a), &n) == nullptr);
+  CHECK_FALSE(c.find(0, a, ScanCache::hash(0, a)));
   std::vector<std::uint32_t> preds = {7, 3, 7, 9, 3};
   c.store(0, a, ScanCache::hash(0, a), preds);
-  const std::uint32_t* got = c.find(0, a, ScanCache::hash(0, a), &n);
-  REQUIRE(got != nullptr);
-  CHECK(std::vector<std::uint32_t>(got, got + n) == std::vector<std::uint32_t>{3, 7, 9});  // unique
+  ScanCache::Found got = c.find(0, a, ScanCache::hash(0, a));
+  REQUIRE(got);
+  CHECK(got.to_vector() == std::vector<std::uint32_t>{3, 7, 9});  // unique
   // The same bytes under another index, and other bytes under the same index, miss.
-  CHECK(c.find(1, a, ScanCache::hash(1, a), &n) == nullptr);
-  CHECK(c.find(0, b, ScanCache::hash(0, b), &n) == nullptr);
+  CHECK_FALSE(c.find(1, a, ScanCache::hash(1, a)));
+  CHECK_FALSE(c.find(0, b, ScanCache::hash(0, b)));
   // A hash forced equal still compares the bytes: b looked up with a's hash misses.
-  CHECK(c.find(0, b, ScanCache::hash(0, a), &n) == nullptr);
+  CHECK_FALSE(c.find(0, b, ScanCache::hash(0, a)));
   // An empty result is a result (the value contains no literal).
   std::vector<std::uint32_t> none;
   c.store(2, b, ScanCache::hash(2, b), none);
-  got = c.find(2, b, ScanCache::hash(2, b), &n);
-  CHECK(got != nullptr);
-  CHECK(n == 0);
-  // An entry that does not fit its slot is not stored.
-  std::string big(ScanCache::kSlotBytes - 16 - 4 * 2 + 1, 'x');
-  std::vector<std::uint32_t> two = {1, 2};
-  c.store(1, big, ScanCache::hash(1, big), two);
-  CHECK(c.stats.too_big == 1);
-  CHECK(c.find(1, big, ScanCache::hash(1, big), &n) == nullptr);
-  big.pop_back();  // exactly full
-  c.store(1, big, ScanCache::hash(1, big), two);
-  got = c.find(1, big, ScanCache::hash(1, big), &n);
-  REQUIRE(got != nullptr);
-  CHECK(n == 2);
+  got = c.find(2, b, ScanCache::hash(2, b));
+  CHECK(got);
+  CHECK(got.size() == 0);
+  // An entry that does not fit its slot is not stored: ids up to 0xFFFF take 2 bytes each,
+  // an entry with a larger one takes 4 bytes per id.
+  for (const std::vector<std::uint32_t>& ids : {std::vector<std::uint32_t>{1, 0xFFFF}, std::vector<std::uint32_t>{1, 0x10000}}) {
+    const std::size_t width = ids.back() > 0xFFFF ? 4 : 2;
+    std::string big(ScanCache::kDataBytes - width * ids.size() + 1, ids.back() > 0xFFFF ? 'w' : 'n');
+    const auto before = c.stats.too_big;
+    std::vector<std::uint32_t> two = ids;
+    CHECK_FALSE(c.store(1, big, ScanCache::hash(1, big), two));
+    CHECK(c.stats.too_big == before + 1);
+    CHECK_FALSE(c.find(1, big, ScanCache::hash(1, big)));
+    big.pop_back();  // exactly full
+    REQUIRE(c.store(1, big, ScanCache::hash(1, big), two));
+    got = c.find(1, big, ScanCache::hash(1, big));
+    REQUIRE(got);
+    CHECK(got.to_vector() == ids);
+  }
+  // Ids of every size come back as stored (2 bytes when all fit, 4 otherwise).
+  for (std::uint32_t top : {0x1234u, 0xFFFFu, 0x10000u, 0x7FFFFFFFu}) {
+    const std::string key = "a value for id " + std::to_string(top);
+    std::vector<std::uint32_t> ids = {top, 0, 7, top / 2};
+    REQUIRE(c.store(0, key, ScanCache::hash(0, key), ids));
+    got = c.find(0, key, ScanCache::hash(0, key));
+    REQUIRE(got);
+    CHECK(got.to_vector() == std::vector<std::uint32_t>{0, 7, top / 2, top});
+  }
 }
 
 TEST_CASE("ScanCache: a slot memoises other predicates' results while it holds its value") {
@@ -618,25 +631,24 @@ TEST_CASE("ScanCache: a slot memoises other predicates' results while it holds i
   CHECK(c.memo_find(ra, 2) == 0);
   CHECK(c.memo_find(ra, 3) == -1);
   // A later hit on the value gets the same slot, memo and scan result intact.
-  std::uint32_t n = 0;
   ScanCache::Ref again;
-  const std::uint32_t* got = c.find(0, a, ScanCache::hash(0, a), &n, &again);
-  REQUIRE(got != nullptr);
-  CHECK(std::vector<std::uint32_t>(got, got + n) == std::vector<std::uint32_t>{4});
+  ScanCache::Found got = c.find(0, a, ScanCache::hash(0, a), &again);
+  REQUIRE(got);
+  CHECK(got.to_vector() == std::vector<std::uint32_t>{4});
   CHECK(c.memo_find(again, 1) == 1);
   // A second value takes the other way; a third (here under another index) evicts the least
   // recently used, a: its old Ref answers nothing, and the new value starts with an empty memo.
   REQUIRE(c.store(0, d, ScanCache::hash(0, d), preds));
   CHECK(c.memo_find(ra, 1) == 1);
   REQUIRE(c.store(1, b, ScanCache::hash(1, b), preds, &rb));
-  CHECK(c.find(0, a, ScanCache::hash(0, a), &n) == nullptr);
-  CHECK(c.find(0, d, ScanCache::hash(0, d), &n) != nullptr);
+  CHECK_FALSE(c.find(0, a, ScanCache::hash(0, a)));
+  CHECK(c.find(0, d, ScanCache::hash(0, d)));
   CHECK(c.memo_find(ra, 1) == -1);
   c.memo_store(ra, 7, true);  // ignored: the slot is b's now
   CHECK(c.memo_find(rb, 7) == -1);
   CHECK(c.memo_find(rb, 1) == -1);
-  // The memo fills the words the predicates and key leave free, then stops.
-  std::string big(ScanCache::kMaxKeyBytes - 8, 'y');  // 2 words free
+  // The memo fills the bytes the predicates and key leave free, 4 each, then stops.
+  std::string big(ScanCache::kMaxKeyBytes - 9, 'y');  // 9 bytes free: 2 entries
   std::vector<std::uint32_t> none;
   ScanCache::Ref rbig;
   REQUIRE(c.store(0, big, ScanCache::hash(0, big), none, &rbig));
@@ -644,9 +656,9 @@ TEST_CASE("ScanCache: a slot memoises other predicates' results while it holds i
   CHECK(c.memo_find(rbig, 10) == 0);
   CHECK(c.memo_find(rbig, 11) == 1);
   CHECK(c.memo_find(rbig, 12) == -1);
-  got = c.find(0, big, ScanCache::hash(0, big), &n);
-  REQUIRE(got != nullptr);
-  CHECK(n == 0);
+  got = c.find(0, big, ScanCache::hash(0, big));
+  REQUIRE(got);
+  CHECK(got.size() == 0);
 }
 
 TEST_CASE("ScanCache: an index whose values do not recur closes its gate, then retries") {
@@ -655,17 +667,16 @@ TEST_CASE("ScanCache: an index whose values do not recur closes its gate, then r
   c.reset(64, 2);
   const std::string v = "a value that recurs";
   std::vector<std::uint32_t> one = {5};
-  std::uint32_t n = 0;
   // Index 1 hits on every lookup after the first: its gate stays open.
   for (int i = 0; i < 3 * ScanCache::kGateWindow; ++i) {
     REQUIRE(c.use(1, v.size()));
-    if (!c.find(1, v, ScanCache::hash(1, v), &n)) c.store(1, v, ScanCache::hash(1, v), one);
+    if (!c.find(1, v, ScanCache::hash(1, v))) c.store(1, v, ScanCache::hash(1, v), one);
   }
   // Index 0 sees a new value every time: one window of misses closes its gate.
   for (int i = 0; i < ScanCache::kGateWindow; ++i) {
     const std::string u = "unique value " + std::to_string(i);
     REQUIRE(c.use(0, u.size()));
-    CHECK(c.find(0, u, ScanCache::hash(0, u), &n) == nullptr);
+    CHECK_FALSE(c.find(0, u, ScanCache::hash(0, u)));
   }
   for (int i = 0; i < ScanCache::kGateSkip; ++i) REQUIRE_FALSE(c.use(0, 20));
   CHECK(c.use(0, 20));  // open again
