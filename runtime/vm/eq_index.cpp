@@ -14,6 +14,7 @@ void EqIndex::add(std::uint32_t field, std::string_view folded, std::uint32_t pr
 
 void EqIndex::build() {
   entries_.clear();
+  tags_.clear();
   preds_.clear();
   mask_ = 0;
   if (added_.empty()) return;
@@ -28,6 +29,7 @@ void EqIndex::build() {
   std::size_t size = 8;
   while (size < 2 * keys) size *= 2;
   entries_.assign(size, Entry{});
+  tags_.assign(size, 0);
   mask_ = size - 1;
   preds_.reserve(added_.size() + 1);
   preds_.push_back(0);  // so that every real entry has end > 0
@@ -38,8 +40,9 @@ void EqIndex::build() {
       if (j == i || added_[j].pred != added_[j - 1].pred) preds_.push_back(added_[j].pred);
     const std::uint64_t h = mix(ValueIds::hash(added_[i].key, nullptr), added_[i].field);
     std::size_t at = h & mask_;
-    while (entries_[at].end != 0) at = (at + 1) & mask_;
+    while (tags_[at] != 0) at = (at + 1) & mask_;
     entries_[at] = {h, added_[i].key, added_[i].field, begin, static_cast<std::uint32_t>(preds_.size())};
+    tags_[at] = tag_of(h);
     i = j;
   }
   added_.clear();

@@ -33,9 +33,11 @@ class EqIndex {
       h = ValueIds::hash(value, nullptr);
     }
     h = mix(h, field);
+    const std::uint16_t tag = tag_of(h);
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      if (tags_[i] == 0) return;
+      if (tags_[i] != tag) continue;
       const Entry& e = entries_[i];
-      if (e.end == 0) return;
       if (e.hash == h && e.field == field && ValueIds::equal_folded(value, e.key)) {
         for (std::uint32_t k = e.begin; k < e.end; ++k) on_match(preds_[k]);
         return;
@@ -48,6 +50,8 @@ class EqIndex {
     h ^= (field + 1) * 0x9E3779B97F4A7C15ull;
     return h ^ (h >> 31);
   }
+  // 16 hash bits (never 0: 0 marks an empty slot) other than the ones that pick the slot.
+  static std::uint16_t tag_of(std::uint64_t h) { return static_cast<std::uint16_t>(h >> 48) | 1; }
   struct Entry {
     std::uint64_t hash = 0;
     std::string_view key;
@@ -60,6 +64,10 @@ class EqIndex {
     std::uint32_t pred;
   };
   std::vector<Added> added_;  // build input
+  // tags_[i]: entry i's tag, 0 when empty. Most probes are for values that are no literal of
+  // the field; they end in this small array (2 bytes a slot, hot in cache) without touching
+  // the 40-byte entries, whose loads were ~16% of scan_field's samples (perf).
+  std::vector<std::uint16_t> tags_;
   std::vector<Entry> entries_;
   std::vector<std::uint32_t> preds_;
   std::vector<std::uint8_t> has_;  // per field: has eq literals
