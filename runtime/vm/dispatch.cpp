@@ -239,7 +239,9 @@ void build_dispatch(VerifiedProgram& p,
   for (int k = 0; k < 2; ++k) {
     DispatchField& f = d.field[k];
     std::vector<std::vector<std::uint32_t>> by_id(f.other);
-    f.eq_only = f.slot != bytecode::kNoField;
+    // Eq literals live in eq_index; anything in the field's automaton (contains/prefix/suffix
+    // literals, or regex guards, which no indexed predicate below shows) needs its scan.
+    f.eq_only = f.slot != bytecode::kNoField && p.field_index[f.slot].empty();
     for (std::uint32_t i = 0; i < p.preds.size(); ++i) {
       if (p.preds[i].field != f.slot || !p.pred_indexed(i) || is_keyword_pred(p.preds[i].kind))
         continue;

@@ -949,6 +949,44 @@ TEST_CASE("regex guards: rules needing a regex run where it can match, and nowhe
   }
 }
 
+// A guarded regex on a dispatch field (EventID, Channel): the field's other tests are eq
+// ones, which the dispatch lookup decides without a scan, but the regex's guard literals are in
+// its automaton and must still be scanned, or the rule never becomes a candidate.
+TEST_CASE("regex guards on the dispatch fields themselves") {
+  auto any_channel = [](std::string text) {
+    const std::string from = "    service: security\n";
+    return text.replace(text.find(from), from.size(), "");
+  };
+  std::vector<std::pair<std::string, std::string>> sources = {
+      {"a.yml", any_channel(rule("eid-re", "    selection:\n        EventID|re: '(?i)^(4624|4625)$'\n"))},
+      {"b.yml", rule("eid-eq", "    selection:\n        EventID: 4688\n")},
+      {"c.yml", any_channel(rule("chan-re", "    selection:\n        Channel|re: '(?i)secur'\n        EventID: 4688\n"))},
+  };
+  LoadOptions plain;
+  plain.regex_guards = false;
+  plain.dispatch = false;
+  const auto [on, off] = load_both(sources, plain);
+  REQUIRE(on->verified().use_dispatch);
+  Matcher mon(on), moff(off);
+  auto titles = [](Matcher& m, const Fields& f) {
+    std::set<std::string> out;
+    for (std::uint32_t r : match(m, f)) out.insert(std::string(m.program().rule(r).title));
+    return out;
+  };
+  using Set = std::set<std::string>;
+  const std::vector<std::pair<Fields, Set>> cases = {
+      {{{"Channel", "Security"}, {"EventID", "4624"}}, Set{"eid-re"}},
+      {{{"EventID", "4625"}}, Set{"eid-re"}},
+      {{{"EventID", "4626"}}, Set{}},
+      {{{"Channel", "Security"}, {"EventID", "4688"}}, Set{"eid-eq", "chan-re"}},
+      {{{"Channel", "System"}, {"EventID", "4688"}}, Set{}},
+  };
+  for (const auto& [fields, want] : cases) {
+    CHECK(titles(mon, fields) == want);
+    CHECK(titles(moff, fields) == want);
+  }
+}
+
 TEST_CASE("memo generations wrap without stale results") {
   auto p = compile({rule("eq", "    selection:\n        CommandLine|contains: 'needle'\n")});
   const vm::VerifiedProgram& vp = p->verified();
