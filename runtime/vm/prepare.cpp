@@ -84,21 +84,36 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
   p.field_guards.assign(p.fields.size(), {});
   std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> guards_of;  // regex pred -> ids
   if (options.regex_guards && options.prefilter && p.has_prefilter) {
+    // Only regexes some rule's prefilter set names (the others would only cost scan work), each
+    // analysed once however many predicates use it, within program-wide budgets: a hostile image
+    // must not turn the load into hours of prefilter analysis or gigabytes of guard literals.
+    std::vector<std::uint8_t> wanted(p.preds.size(), 0);
+    for (const PrefilterSet& set : p.prefilter)
+      for (std::uint32_t pr : set.preds) wanted[pr] = 1;
+    std::unordered_map<const RE2*, std::vector<std::string>> analysed;
     std::map<std::pair<std::uint32_t, std::string>, std::uint32_t> ids;
+    std::size_t analyses = 0, bytes = 0;
     for (std::uint32_t i = 0; i < p.preds.size(); ++i) {
       const Pred& pr = p.preds[i];
-      if (pr.kind != PredKind::kRegex || pr.field >= p.fields.size()) continue;
-      std::vector<std::uint32_t>& mine = guards_of[i];
-      for (std::string& lit : regex_guard(*pr.re)) {
-        auto [it, fresh] = ids.emplace(std::make_pair(pr.field, lit), p.memo_size);
-        if (fresh) {
-          p.field_index[pr.field].add(p.guard_literals.emplace_back(std::move(lit)), LiteralIndex::Mode::kContains,
-                                      p.memo_size);
+      if (!wanted[i] || pr.kind != PredKind::kRegex || pr.field >= p.fields.size() || !pr.re) continue;
+      auto [at, fresh_re] = analysed.try_emplace(pr.re);
+      if (fresh_re && ++analyses <= kMaxGuardedRegexes) at->second = regex_guard(*pr.re);
+      std::vector<std::uint32_t> mine;
+      for (const std::string& lit : at->second) {
+        auto found = ids.find({pr.field, lit});
+        if (found == ids.end()) {
+          if (p.memo_size - p.preds.size() >= kMaxGuardIds || bytes + lit.size() > kMaxGuardBytes) {
+            mine.clear();  // over budget: this regex keeps no guard (its rules run as before)
+            break;
+          }
+          bytes += lit.size();
+          found = ids.emplace(std::make_pair(pr.field, lit), p.memo_size).first;
+          p.field_index[pr.field].add(p.guard_literals.emplace_back(lit), LiteralIndex::Mode::kContains, p.memo_size);
           p.field_guards[pr.field].push_back(p.memo_size++);
         }
-        mine.push_back(it->second);
+        mine.push_back(found->second);
       }
-      if (mine.empty()) guards_of.erase(i);
+      if (!mine.empty()) guards_of[i] = std::move(mine);
     }
   }
   for (std::uint32_t f = 0; f < p.field_index.size(); ++f) {
@@ -143,10 +158,14 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
       continue;
     }
     for (std::uint32_t pr : set.preds) {
+      // (A set may list a predicate twice, and two regexes share guards: r once per list.)
+      auto add = [&](std::uint32_t id) {
+        if (by_pred[id].empty() || by_pred[id].back() != r) by_pred[id].push_back(r);
+      };
       if (auto g = guards_of.find(pr); g != guards_of.end()) {  // one of its literals
-        for (std::uint32_t id : g->second) by_pred[id].push_back(r);
+        for (std::uint32_t id : g->second) add(id);
       } else {
-        by_pred[pr].push_back(r);
+        add(pr);
       }
       std::uint32_t f = is_keyword_pred(p.preds[pr].kind) ? static_cast<std::uint32_t>(p.fields.size()) : p.preds[pr].field;
       field_used[f] = 1;

@@ -8,6 +8,7 @@
 namespace sigmatch::vm {
 
 std::vector<std::string> regex_guard(const RE2& re) {
+  if (re.pattern().size() > kMaxGuardPatternBytes) return {};
   re2::FilteredRE2 f(kMinGuardBytes);
   int id = 0;
   if (f.Add(re.pattern(), re.options(), &id) != RE2::NoError) return {};
@@ -43,7 +44,9 @@ std::vector<std::string> regex_guard(const RE2& re) {
   }
   std::vector<std::string> out;
   for (int k : ascii)
-    if (in[k]) out.push_back(atoms[k]);
+    if (in[k]) out.push_back(atoms[k].substr(0, kMaxGuardLiteralBytes));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   if (out.size() > kMaxGuards) return {};
   return out;
 }

@@ -23,5 +23,14 @@ std::vector<std::string> regex_guard(const RE2& re);
 
 inline constexpr int kMinGuardBytes = 3;
 inline constexpr std::size_t kMaxGuards = 64;
+// Longer patterns get no guards (the prefilter analysis grows with the pattern), and guard
+// literals are cut to their first kMaxGuardLiteralBytes (a text holding a literal holds its
+// prefix, so a cut guard still guards).
+inline constexpr std::size_t kMaxGuardPatternBytes = 4096;
+inline constexpr std::size_t kMaxGuardLiteralBytes = 64;
+// Program-wide budgets (vm::prepare): regexes analysed, guard ids, guard literal bytes.
+inline constexpr std::size_t kMaxGuardedRegexes = 1u << 14;
+inline constexpr std::size_t kMaxGuardIds = 1u << 16;
+inline constexpr std::size_t kMaxGuardBytes = 1u << 20;
 
 }  // namespace sigmatch::vm

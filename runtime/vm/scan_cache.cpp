@@ -9,7 +9,8 @@
 namespace sigmatch::vm {
 
 void ScanCache::reset(std::size_t slots, std::size_t indexes) {
-  assert((slots & (slots - 1)) == 0 && slots != 1 && "a power of two, two ways a set");
+  assert((slots & (slots - 1)) == 0 && "a power of two");
+  if (slots == 1) slots = 2;  // two ways a set
   slots_.reset(slots ? static_cast<Slot*>(std::calloc(slots, sizeof(Slot))) : nullptr);
   if (slots && !slots_) throw std::bad_alloc();
   mask_ = slots ? slots - 1 : 0;
@@ -50,7 +51,7 @@ bool ScanCache::store(std::uint32_t index, std::string_view v, std::uint64_t h,
   }
   if (!v.empty()) std::memcpy(s.data + width * preds.size(), v.data(), v.size());
   ++stats.stored;
-  if (ref) *ref = Ref{h, static_cast<std::uint32_t>(set + way), index};
+  if (ref) *ref = Ref{h, static_cast<std::uint32_t>(set + way), index, static_cast<std::uint32_t>(v.size())};
   return true;
 }
 

@@ -90,6 +90,7 @@ class ScanCache {
     std::uint64_t hash = 0;
     std::uint32_t slot = 0;
     std::uint32_t index = kNoIndex;
+    std::uint32_t len = 0;
   };
   static constexpr std::uint32_t kNoIndex = 0xFFFFFFFFu;
 
@@ -144,7 +145,7 @@ class ScanCache {
     ++stats.hits;
     const std::size_t at = set + way - 1;
     recent_[at >> 1] = static_cast<std::uint8_t>(at & 1);
-    if (ref) *ref = Ref{h, static_cast<std::uint32_t>(at), index};
+    if (ref) *ref = Ref{h, static_cast<std::uint32_t>(at), index, static_cast<std::uint32_t>(v.size())};
     return Found{&slots_[at]};
   }
 
@@ -158,7 +159,7 @@ class ScanCache {
   // when unknown or the slot has since been given to another value.
   int memo_find(const Ref& ref, std::uint32_t pred) const {
     const Slot& s = slots_[ref.slot];
-    if (ref.index == kNoIndex || s.hash != ref.hash || s.index != ref.index) return -1;
+    if (!holds(s, ref)) return -1;
     for (std::uint32_t k = 0; k < s.nmemo; ++k) {
       std::uint32_t e;
       std::memcpy(&e, s.data + kDataBytes - 4 * (k + 1), 4);
@@ -169,7 +170,7 @@ class ScanCache {
   // Remembers it in the slot's free bytes (dropped when they are full). pred < 2^31.
   void memo_store(const Ref& ref, std::uint32_t pred, bool value) {
     Slot& s = slots_[ref.slot];
-    if (ref.index == kNoIndex || s.hash != ref.hash || s.index != ref.index || pred > kPredMask) return;
+    if (!holds(s, ref) || pred > kPredMask) return;
     const std::size_t used = s.npreds * (s.wide ? 4u : 2u) + s.len + 4u * s.nmemo;
     if (used + 4 > kDataBytes) return;
     const std::uint32_t e = pred | static_cast<std::uint32_t>(value) << 31;
@@ -188,6 +189,11 @@ class ScanCache {
     return x ^ (x >> 31);
   }
   static constexpr std::uint32_t kPredMask = 0x7FFFFFFFu;
+  // Whether s still holds the value ref was taken for (an eviction replaced hash, index or len;
+  // a field stores at most once per record, so these identify it within the record).
+  static bool holds(const Slot& s, const Ref& ref) {
+    return ref.index != kNoIndex && s.hash == ref.hash && s.index == ref.index && s.len == ref.len;
+  }
   static const unsigned char* key_of(const Slot& s) { return s.data + s.npreds * (s.wide ? 4u : 2u); }
   struct Free {
     void operator()(Slot* p) const { std::free(p); }

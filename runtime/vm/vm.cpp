@@ -214,7 +214,8 @@ bool match_regex(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uin
       } else if (cache.use(f, text.size())) {  // (an eq-only field's scan is not cached)
         const std::uint64_t h = ScanCache::hash(f, text);
         ScanCache::Ref ref;
-        if (cache.find(f, text, h, &ref) || cache.store(f, text, h, s.scan_found_ = {}, &ref))
+        s.scan_found_.clear();
+        if (cache.find(f, text, h, &ref) || cache.store(f, text, h, s.scan_found_, &ref))
           slot = {s.gen_, ref};
       }
     }
