@@ -122,9 +122,10 @@ bool eval_uncached(const VerifiedProgram& p, Scratch& s, const Event& ev, std::u
 // key is the field number, and the keyword index differs from one dispatch group to another.
 // `raw`: v is the record's value itself (not a folded copy), so the slot can also memoise
 // regex results on it (match_regex).
+// `cached` false: scan without the cache (see scan_field, regex guards).
 template <class Hit>
 void scan_value(const VerifiedProgram& p, const LiteralIndex& idx, Scratch& s, std::uint32_t f, std::string_view v,
-                bool raw, Hit& hit) {
+                bool raw, bool cached, Hit& hit) {
   // The field's eq literals (eq_index) and its other literals (the automaton): one result,
   // cached as one. v is raw ASCII or folded, so the eq probe needs no folded copy of its own.
   auto scan = [&](auto&& on_match) {
@@ -132,7 +133,7 @@ void scan_value(const VerifiedProgram& p, const LiteralIndex& idx, Scratch& s, s
     idx.scan(v, on_match, &s.scan_retry_[f]);
   };
   ScanCache& cache = s.scan_cache_;
-  if (!cache.use(f, v.size())) {
+  if (!cached || !cache.use(f, v.size())) {
     scan(hit);
     return;
   }
@@ -284,30 +285,44 @@ void scan_field(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint
     // field counts as found, and the scan bypasses the cache (its folded key could be an ASCII
     // value's, which must not replay these guards, nor they its).
     for (std::uint32_t g : p.field_guards[f]) hit(g);
-    const std::string_view v = s.folded(f, fv.text);
-    if (p.eq_index.has(f)) p.eq_index.find(f, v, [v] { return v; }, hit);
-    idx.scan(v, hit, &s.scan_retry_[f]);
+    scan_value(p, idx, s, f, s.folded(f, fv.text), false, false, hit);
     return;
   }
   const std::string_view v = idx.folds_ascii() && text::is_ascii(fv.text) ? fv.text : s.folded(f, fv.text);
-  scan_value(p, idx, s, f, v, v.data() == fv.text.data() && v.size() == fv.text.size(), hit);
+  scan_value(p, idx, s, f, v, v.data() == fv.text.data() && v.size() == fv.text.size(), true, hit);
 }
 
-bool eval_pred(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t i) {
-  assert(i < p.preds.size());
-  const std::uint32_t m = s.memo_[i];
-  if (m >> 1 == s.gen_) return m & 1;
+namespace {
+
+// eval_pred past its two common answers: scans the predicate's field now (a field no
+// candidate rule's prefilter needed), or evaluates it and memoises the result.
+bool eval_slow(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t i) {
   const std::uint32_t f = p.pred_scan[i];
-  if (f != kNotScanned) {  // decided by field f's literal index: found (memoised) or false
-    if (s.scan_gen_[f] != s.gen_) {
-      scan_field(p, s, ev, f);
-      if (s.memo_decided(i)) return s.memo_value(i);
-    }
-    return false;
+  if (f != kNotScanned) {  // decided by field f's scan: found (memoised) or false
+    scan_field(p, s, ev, f);
+    return s.memo_decided(i) && s.memo_value(i);
   }
   bool r = eval_uncached(p, s, ev, i);
   s.memo_set(i, r);
   return r;
+}
+
+// The two common answers, inline in the VM loop (~90 of a record's ~100 tests on the
+// all-Windows set): decided this record (logsource tests dispatch answered, literals a scan
+// found), or a literal whose field was scanned without finding it.
+inline bool eval_fast(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t i) {
+  const std::uint32_t m = s.memo_[i];
+  if (m >> 1 == s.gen_) return m & 1;
+  const std::uint32_t f = p.pred_scan[i];
+  if (f != kNotScanned && s.scan_gen_[f] == s.gen_) return false;
+  return eval_slow(p, s, ev, i);
+}
+
+}  // namespace
+
+bool eval_pred(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t i) {
+  assert(i < p.preds.size());
+  return eval_fast(p, s, ev, i);
 }
 
 namespace {
@@ -320,21 +335,7 @@ void exec(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t p
   while (pc < end) {
     const bytecode::Insn& in = code[pc];
     switch (static_cast<Op>(in.op)) {
-      case Op::kTest: {
-        // eval_pred's two common answers inline: decided this record (the logsource tests
-        // dispatch already answered, literals a scan found), or a literal its field's scan did
-        // not find. ~90 of a record's ~100 tests on the all-Windows set; the call is for the rest.
-        const std::uint32_t m = s.memo_[in.a];
-        bool v;
-        if (m >> 1 == s.gen_) {
-          v = m & 1;
-        } else {
-          const std::uint32_t f = p.pred_scan[in.a];
-          v = f != kNotScanned && s.scan_gen_[f] == s.gen_ ? false : eval_pred(p, s, ev, in.a);
-        }
-        pc = v ? in.b : in.c;
-        break;
-      }
+      case Op::kTest: pc = eval_fast(p, s, ev, in.a) ? in.b : in.c; break;
       case Op::kMatch: out.push_back(in.a); ++pc; break;
       case Op::kJump: pc = in.b; break;
       case Op::kHalt: return;
