@@ -94,7 +94,6 @@ class ScanCache {
   };
   static constexpr std::uint32_t kNoIndex = 0xFFFFFFFFu;
 
-  struct Slot;
   // What a hit found: the predicates stored for the value (read from the slot, which holds them
   // in 2 or 4 bytes each). False when the lookup missed.
   class Found {

@@ -886,8 +886,6 @@ TEST_CASE("LiteralIndex: the filters find a 4-byte literal at every offset") {
   }
 }
 
-// The per-record memo's generation stamp wraps (Scratch::kGenLimit): stamps are cleared, and no
-// predicate decided in an earlier record counts as decided after the wrap.
 // regex_guard: the ASCII literals one of which a regex cannot match ASCII text without.
 TEST_CASE("regex_guard: literals a regex needs, minimal, ASCII, or none") {
   auto guard = [](const std::string& pattern, bool icase = false) {
@@ -1005,6 +1003,8 @@ TEST_CASE("regex guards on the dispatch fields themselves") {
   }
 }
 
+// The per-record memo's generation stamp wraps (Scratch::kGenLimit): stamps are cleared, and no
+// predicate decided in an earlier record counts as decided after the wrap.
 TEST_CASE("memo generations wrap without stale results") {
   auto p = compile({rule("eq", "    selection:\n        CommandLine|contains: 'needle'\n")});
   const vm::VerifiedProgram& vp = p->verified();
