@@ -140,77 +140,115 @@ class Emitter {
     return write(opts);
   }
 
-  // A set of literal predicates at least one of which is true whenever the node is true;
-  // nullopt when no such set exists (a negation, a glob, ...). For `and` the cheapest
-  // child's set is enough; for `or` every child needs one and they are united. A field regex
-  // counts too: the runtime can guard it with literals it cannot match without
-  // (vm/regex_guard.hpp), or else runs the rule on every record of its group as before. Its
-  // cost puts it behind every literal set, so it is chosen only where no literal set exists
-  // (where the rule was always run before).
+  // A clause: a set of literal predicates at least one of which is true whenever the node
+  // is true. needs() gives clauses that all hold whenever the node is true (a conjunction),
+  // cheapest first, at most bytecode::kMaxPrefilterClauses; none when no clause exists (a
+  // negation, a glob, ...).
+  // - `and`: every child's clauses hold, so all of them are candidates; the cheapest are kept.
+  // - `or`: clause j is the union of every child's clause j (for j below the fewest any child
+  //   has): whichever child is true makes its clause j, so the union, hold.
+  // Clause 0 is what the prefilter section carries (the one set the runtime always had); the
+  // others go to the prefilter-more section: a record must hold a literal of every clause, so
+  // `Image|endswith: \cmdkey.exe` and `CommandLine|contains: ' /l'` no longer make the rule a
+  // candidate on every cmdkey.exe record alone.
+  // A field regex counts too: the runtime can guard it with literals it cannot match without
+  // (vm/regex_guard.hpp), or else runs the rule on every record of its group. Its cost puts it
+  // behind every literal clause, so it is clause 0 only where no literal clause exists, and
+  // never an extra clause (its guards would only add literals to scan).
   static constexpr double kRegexNeedCost = 1e6;  // a literal's cost is at most 1
   struct Need {
     std::vector<ir::PredId> preds;
     double cost = 0;  // expected hit rate, roughly: short literals match more often
   };
-  std::optional<Need> need(ir::NodeId id) {
+  static void keep_cheapest(std::vector<Need>& clauses) {
+    std::stable_sort(clauses.begin(), clauses.end(), [](const Need& a, const Need& b) { return a.cost < b.cost; });
+    std::vector<Need> out;
+    for (Need& c : clauses) {
+      std::sort(c.preds.begin(), c.preds.end());
+      c.preds.erase(std::unique(c.preds.begin(), c.preds.end()), c.preds.end());
+      bool dup = false;
+      for (const Need& o : out) dup |= o.preds == c.preds;
+      if (!dup && out.size() < bytecode::kMaxPrefilterClauses) out.push_back(std::move(c));
+    }
+    clauses = std::move(out);
+  }
+  std::vector<Need> needs(ir::NodeId id) {
     const ir::Node& n = m_.node_at(id);
     switch (n.kind) {
-      case ir::NodeKind::kFalse: return Need{};
+      case ir::NodeKind::kFalse: return {Need{}};  // an empty clause: never a candidate
       case ir::NodeKind::kTrue:
-      case ir::NodeKind::kNot: return std::nullopt;
+      case ir::NodeKind::kNot: return {};
       case ir::NodeKind::kPred: {
         const ir::Pred& p = m_.pred_at(n.pred);
         bool literal = (p.kind == vm::PredKind::kEq || p.kind == vm::PredKind::kPrefix ||
                         p.kind == vm::PredKind::kSuffix || p.kind == vm::PredKind::kContains ||
                         p.kind == vm::PredKind::kKwContains) &&
                        !(p.flags & bytecode::kPredCased) && !p.operand.empty();
-        if (p.kind == vm::PredKind::kRegex && !p.field.empty()) return Need{{n.pred}, kRegexNeedCost};
-        if (!literal) return std::nullopt;
+        if (p.kind == vm::PredKind::kRegex && !p.field.empty()) return {Need{{n.pred}, kRegexNeedCost}};
+        if (!literal) return {};
         double c = 1.0 / static_cast<double>(p.operand.size());
         if (p.kind == vm::PredKind::kEq) c *= 0.5;  // equality is rarer than containment
-        return Need{{n.pred}, c};
+        return {Need{{n.pred}, c}};
       }
       case ir::NodeKind::kAnd: {
-        std::optional<Need> best;
+        std::vector<Need> all;
         for (ir::NodeId k : n.kids) {
-          auto s = need(k);
-          if (s && (!best || s->cost < best->cost)) best = std::move(s);
+          std::vector<Need> s = needs(k);
+          all.insert(all.end(), std::make_move_iterator(s.begin()), std::make_move_iterator(s.end()));
         }
-        return best;
+        keep_cheapest(all);
+        return all;
       }
       case ir::NodeKind::kOr: {
-        Need all;
+        std::vector<std::vector<Need>> kids;
+        std::size_t m = bytecode::kMaxPrefilterClauses;
         for (ir::NodeId k : n.kids) {
-          auto s = need(k);
-          if (!s) return std::nullopt;
-          all.preds.insert(all.preds.end(), s->preds.begin(), s->preds.end());
-          all.cost += s->cost;
+          kids.push_back(needs(k));
+          m = std::min(m, kids.back().size());
+          if (m == 0) return {};
         }
+        std::vector<Need> all(m);
+        for (std::size_t j = 0; j < m; ++j)
+          for (const std::vector<Need>& kid : kids) {
+            all[j].preds.insert(all[j].preds.end(), kid[j].preds.begin(), kid[j].preds.end());
+            all[j].cost += kid[j].cost;
+          }
+        keep_cheapest(all);
         return all;
       }
     }
-    return std::nullopt;
+    return {};
+  }
+
+  // The image's predicate indices of a clause, sorted; nullopt if one was not emitted (cannot
+  // happen for a rule's own predicates).
+  std::optional<std::vector<std::uint32_t>> image_preds(const Need& c) const {
+    std::vector<std::uint32_t> out;
+    for (ir::PredId id : c.preds) {
+      auto it = preds_.find(id);
+      if (it == preds_.end()) return std::nullopt;
+      out.push_back(it->second);
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
   }
 
   void compute_prefilter() {
     prefilter_.assign(m_.rules.size(), {});
+    prefilter_more_.assign(m_.rules.size(), {});
     has_prefilter_ = true;
     for (std::size_t r = 0; r < m_.rules.size(); ++r) {
-      auto s = need(m_.rules[r].root);
-      if (!s) {
-        prefilter_[r].push_back(bytecode::kAlwaysRun);
+      std::vector<Need> clauses = needs(m_.rules[r].root);
+      auto first = clauses.empty() ? std::nullopt : image_preds(clauses[0]);
+      if (!first) {
+        prefilter_[r] = {bytecode::kAlwaysRun};
         continue;
       }
-      for (ir::PredId id : s->preds) {
-        auto it = preds_.find(id);
-        if (it == preds_.end()) {  // not emitted: cannot happen for a rule's own predicates
-          prefilter_[r] = {bytecode::kAlwaysRun};
-          break;
-        }
-        prefilter_[r].push_back(it->second);
-      }
-      std::sort(prefilter_[r].begin(), prefilter_[r].end());
-      prefilter_[r].erase(std::unique(prefilter_[r].begin(), prefilter_[r].end()), prefilter_[r].end());
+      prefilter_[r] = std::move(*first);
+      for (std::size_t j = 1; j < clauses.size(); ++j)
+        if (clauses[j].cost < kRegexNeedCost && !clauses[j].preds.empty())
+          if (auto more = image_preds(clauses[j])) prefilter_more_[r].push_back(std::move(*more));
     }
   }
 
@@ -287,12 +325,22 @@ class Emitter {
         for (auto p : set) pf.u32(p);
       }
       sections.emplace_back(bytecode::SectionId::kPrefilter, pf.str());
+      ByteWriter more;
+      more.u32(static_cast<std::uint32_t>(prefilter_more_.size()));
+      for (auto& clauses : prefilter_more_) {
+        more.u32(static_cast<std::uint32_t>(clauses.size()));
+        for (auto& c : clauses) {
+          more.u32(static_cast<std::uint32_t>(c.size()));
+          for (auto p : c) more.u32(p);
+        }
+      }
+      sections.emplace_back(bytecode::SectionId::kPrefilterMore, more.str());
     }
     ByteWriter img;
     img.raw(std::string_view(bytecode::kMagic, 4));
     img.raw(std::string_view(bytecode::kMangleDetector, 4));
     img.u16(1);
-    img.u16(0);
+    img.u16(1);  // minor 1: kPrefilterMore
     img.u32(static_cast<std::uint32_t>(sections.size()));
     for (auto& [id, payload] : sections) {
       img.u32(static_cast<std::uint32_t>(id));
@@ -323,6 +371,7 @@ class Emitter {
   std::vector<Insn> code_;
   bool wants_all_values_ = false;
   std::vector<std::vector<std::uint32_t>> prefilter_;
+  std::vector<std::vector<std::vector<std::uint32_t>>> prefilter_more_;  // clauses 1.. per rule
   bool has_prefilter_ = false;
 };
 

@@ -37,6 +37,9 @@ struct LoadOptions {
   // Let a rule whose only requirement is a regex join the prefilter through literals the regex
   // cannot match without (RE2's prefilter atoms): it runs only on records holding one of them.
   bool regex_guards = true;
+  // Require a literal of every clause the compiler found for a rule (up to 3: e.g. one of its
+  // images and one of its command-line fragments), not just of the first, before running it.
+  bool prefilter_clauses = true;
 };
 
 class Program {

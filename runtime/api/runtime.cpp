@@ -41,7 +41,8 @@ Program::~Program() = default;
 Status Program::load(std::string_view bytes, std::shared_ptr<const Program>* out,
                      const LoadOptions& options) {
   std::unique_ptr<vm::VerifiedProgram> vp;
-  Status s = load::verify(bytes, &vp, vm::PrepareOptions{options.prefilter, options.dispatch, options.scan_cache, options.regex_guards});
+  Status s = load::verify(bytes, &vp, vm::PrepareOptions{options.prefilter, options.dispatch, options.scan_cache, options.regex_guards,
+                                                       options.prefilter_clauses});
   if (!s.ok()) return s;
   std::shared_ptr<Program> p(new Program());
   p->impl_ = std::move(vp);

@@ -23,6 +23,10 @@
 //   kPrefilter (optional): u32 rule count, then per rule u32 n + n predicate indices: the
 //              rule can only match when one of them is true; n = kAlwaysRun: no such set.
 //              The runtime uses it only for predicates its literal index decides.
+//   kPrefilterMore (optional, with kPrefilter): u32 rule count, then per rule u32 m (at most
+//              kMaxPrefilterClauses - 1; 0 for a kAlwaysRun rule) and m clauses {u32 n >= 1,
+//              n predicate indices}: further sets of which the rule also needs one true each.
+//              Added in minor 1; older runtimes skip it (their prefilter is then only looser).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -41,11 +45,13 @@ enum class SectionId : std::uint32_t {
   kRules = 5,
   kCode = 6,
   kMeta = 7,
-  kPrefilter = 8,  // optional (absent at -O0)
+  kPrefilter = 8,      // optional (absent at -O0)
+  kPrefilterMore = 9,  // optional (absent at -O0)
 };
-inline constexpr std::uint32_t kMaxSectionId = 8;
+inline constexpr std::uint32_t kMaxSectionId = 9;
 inline constexpr std::uint32_t kMaxRequiredSectionId = 7;
 inline constexpr std::uint32_t kAlwaysRun = 0xFFFFFFFFu;
+inline constexpr std::size_t kMaxPrefilterClauses = 3;  // kPrefilter's set + 2 in kPrefilterMore
 
 inline constexpr std::uint32_t kNoField = 0xFFFFFFFFu;
 inline constexpr std::uint32_t kRegexCaseInsensitive = 1u << 0;

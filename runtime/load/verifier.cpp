@@ -358,6 +358,41 @@ struct Verifier {
     return {};
   }
 
+  // Further clauses per rule (format.hpp); only next to a prefilter section.
+  Status prefilter_more() {
+    if (!sections[static_cast<std::uint32_t>(SectionId::kPrefilterMore)].data()) return {};
+    ByteReader r = section(SectionId::kPrefilterMore);
+    std::size_t at = r.offset();
+    if (!p->has_prefilter) return fail(StatusCode::kBadSection, "prefilter-more without a prefilter section", at);
+    std::uint32_t n = 0;
+    if (!r.u32(&n) || n != p->rules.size())
+      return fail(StatusCode::kBadSection, "prefilter-more rule count differs from the rule table", at);
+    for (auto& set : p->prefilter) {
+      at = r.offset();
+      std::uint32_t m = 0;
+      if (!r.u32(&m)) return fail(StatusCode::kBadSection, "prefilter-more truncated", at);
+      if (m >= bytecode::kMaxPrefilterClauses || (set.always && m != 0))
+        return fail(StatusCode::kBadSection, "prefilter-more clause count " + std::to_string(m), at);
+      set.more.resize(m);
+      for (auto& clause : set.more) {
+        at = r.offset();
+        std::uint32_t k = 0;
+        if (!r.u32(&k)) return fail(StatusCode::kBadSection, "prefilter-more truncated", at);
+        if (k == 0 || static_cast<std::uint64_t>(k) * 4 > r.remaining())
+          return fail(StatusCode::kBadSection, "prefilter-more clause size " + std::to_string(k), at);
+        clause.resize(k);
+        for (auto& pr : clause) {
+          at = r.offset();
+          r.u32(&pr);
+          if (pr >= p->preds.size())
+            return fail(StatusCode::kBadOperand, "prefilter-more predicate " + std::to_string(pr), at);
+        }
+      }
+    }
+    if (r.remaining() != 0) return fail(StatusCode::kBadSection, "trailing bytes in prefilter-more", r.offset());
+    return {};
+  }
+
   Status meta() {
     ByteReader r = section(SectionId::kMeta);
     std::size_t at = r.offset();
@@ -377,7 +412,7 @@ Status verify(std::string_view bytes, std::unique_ptr<vm::VerifiedProgram>* out,
   v.img = v.p->bytes;
   for (auto step : {&Verifier::container, &Verifier::strings, &Verifier::fields,
                     &Verifier::regexes, &Verifier::preds, &Verifier::rules, &Verifier::code,
-                    &Verifier::meta, &Verifier::prefilter}) {
+                    &Verifier::meta, &Verifier::prefilter, &Verifier::prefilter_more}) {
     if (Status s = (v.*step)(); !s.ok()) return s;
   }
   if (options.run) vm::prepare(*v.p, options);  // derived runtime structures (literal index, rule blocks); cannot fail

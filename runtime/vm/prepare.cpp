@@ -142,34 +142,52 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
   // byte none of them contains cannot create or hide a match (vm.cpp, fold_values).
   const LiteralIndex& kw = p.field_index[p.fields.size()];
   p.kw_separator = kw.empty() ? 0 : kw.unused_byte();
-  p.use_prefilter = options.prefilter && p.has_prefilter && find_blocks(p);
+  // (pred_rules entries keep a rule number in 30 bits; no image holds 2^30 rules.)
+  p.use_prefilter = options.prefilter && p.has_prefilter && p.rules.size() < (1u << 30) && find_blocks(p);
   if (!p.use_prefilter) return;
   const std::size_t n = p.rules.size();
   p.always_run.assign((n + 63) / 64, 0);
+  p.clause_full.assign(n, 0);
   std::vector<std::vector<std::uint32_t>> by_pred(p.memo_size);
   std::vector<std::uint8_t> field_used(p.fields.size() + 1, 0);
-  std::vector<std::vector<std::uint32_t>> rule_fields(n);  // fields of r's prefilter set
+  std::vector<std::vector<std::uint32_t>> rule_fields(n);  // fields of r's prefilter clauses
   for (std::uint32_t r = 0; r < n; ++r) {
     const PrefilterSet& set = p.prefilter[r];
-    bool usable = !set.always;
-    for (std::uint32_t pr : set.preds) usable &= p.pred_indexed(pr) || guards_of.count(pr);
-    if (!usable) {
+    // The clauses the literal index can decide (every predicate indexed or guarded); a rule
+    // with none runs on every record of its group.
+    std::vector<const std::vector<std::uint32_t>*> clauses;
+    auto usable = [&](const std::vector<std::uint32_t>& c) {
+      for (std::uint32_t pr : c)
+        if (!p.pred_indexed(pr) && !guards_of.count(pr)) return false;
+      return true;
+    };
+    if (!set.always) {
+      if (usable(set.preds)) clauses.push_back(&set.preds);
+      if (options.prefilter_clauses)
+        for (const auto& c : set.more)
+          if (clauses.size() < kMaxRuleClauses && usable(c)) clauses.push_back(&c);
+    }
+    if (clauses.empty()) {
       p.always_run[r / 64] |= 1ull << (r % 64);
       continue;
     }
-    for (std::uint32_t pr : set.preds) {
-      // (A set may list a predicate twice, and two regexes share guards: r once per list.)
-      auto add = [&](std::uint32_t id) {
-        if (by_pred[id].empty() || by_pred[id].back() != r) by_pred[id].push_back(r);
-      };
-      if (auto g = guards_of.find(pr); g != guards_of.end()) {  // one of its literals
-        for (std::uint32_t id : g->second) add(id);
-      } else {
-        add(pr);
+    if (clauses.size() > 1) p.clause_full[r] = static_cast<std::uint8_t>((1u << clauses.size()) - 1);
+    for (std::size_t c = 0; c < clauses.size(); ++c) {
+      const std::uint32_t entry = r << 2 | (clauses.size() == 1 ? 0 : static_cast<std::uint32_t>(c) + 1);
+      for (std::uint32_t pr : *clauses[c]) {
+        // (A clause may list a predicate twice, and two regexes share guards: once per clause.)
+        auto add = [&](std::uint32_t id) {
+          if (by_pred[id].empty() || by_pred[id].back() != entry) by_pred[id].push_back(entry);
+        };
+        if (auto g = guards_of.find(pr); g != guards_of.end()) {  // one of its literals
+          for (std::uint32_t id : g->second) add(id);
+        } else {
+          add(pr);
+        }
+        std::uint32_t f = is_keyword_pred(p.preds[pr].kind) ? static_cast<std::uint32_t>(p.fields.size()) : p.preds[pr].field;
+        field_used[f] = 1;
+        if (std::find(rule_fields[r].begin(), rule_fields[r].end(), f) == rule_fields[r].end()) rule_fields[r].push_back(f);
       }
-      std::uint32_t f = is_keyword_pred(p.preds[pr].kind) ? static_cast<std::uint32_t>(p.fields.size()) : p.preds[pr].field;
-      field_used[f] = 1;
-      if (std::find(rule_fields[r].begin(), rule_fields[r].end(), f) == rule_fields[r].end()) rule_fields[r].push_back(f);
     }
   }
   p.pred_rules_begin.assign(p.memo_size + 1, 0);

@@ -13,6 +13,7 @@ struct PrepareOptions {
   bool dispatch = true;   // build the Channel/EventID dispatch table (needs the prefilter)
   bool scan_cache = true; // memoise literal-index scans across records (scan_cache.hpp)
   bool regex_guards = true; // regexes join the prefilter through guard literals (regex_guard.hpp)
+  bool prefilter_clauses = true;  // all of a rule's prefilter clauses, not only the first
   bool run = true;        // false: verification only, nothing derived (the compiler's self-check
                           // of its own image never runs it)
 };

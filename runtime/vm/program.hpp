@@ -53,10 +53,15 @@ struct RegexEntry {
   std::unique_ptr<RE2> re;
 };
 
+// A rule's prefilter (format.hpp): it can only match when one of `preds` is true, and one of
+// each clause of `more` too. always: no such set (the rule runs on every record of its group).
 struct PrefilterSet {
   bool always = true;
   std::vector<std::uint32_t> preds;
+  std::vector<std::vector<std::uint32_t>> more;
 };
+
+inline constexpr std::size_t kMaxRuleClauses = 3;  // tags 1..3 of a pred_rules entry
 
 struct VerifiedProgram {
   std::string bytes;  // owned copy of the image; every string_view below points into it
@@ -84,7 +89,11 @@ struct VerifiedProgram {
   bool use_dispatch = false;              // use_prefilter and the dispatch table was built
   bool use_scan_cache = false;            // literal-index scans memoised per thread
   std::vector<std::uint64_t> always_run;  // bitset over rules
-  std::vector<std::uint32_t> pred_rules_begin, pred_rules;  // CSR: predicate -> rules
+  // CSR: predicate (or guard) -> the rule clauses it satisfies, each r << 2 | tag: tag 0 for
+  // a rule with one clause (the predicate makes it a candidate), else 1 + the clause number
+  // (the rule is a candidate once every clause in clause_full[r] has a predicate found).
+  std::vector<std::uint32_t> pred_rules_begin, pred_rules;
+  std::vector<std::uint8_t> clause_full;  // per rule: bit c set for each of its clauses (if > 1)
   std::vector<std::uint32_t> prefilter_fields;              // indexed fields to scan first
   Dispatch dispatch;      // Channel/EventID -> group (dispatch.hpp)
   int kw_separator = -1;  // a byte in no keyword literal (joins values for one scan), or -1

@@ -23,6 +23,7 @@ class Scratch {
         scan_gen_(p.fields.size() + 1, 0),
         scan_retry_(p.fields.size() + 1, 0),
         candidates_(p.always_run.size(), 0),
+        clauses_(p.clause_full.size(), 0),
         slot_(p.fields.size()),
         ip_gen_(p.fields.size(), 0),
         ip_(p.fields.size()) {
@@ -45,6 +46,8 @@ class Scratch {
   std::vector<std::uint8_t> scan_retry_;     // per field: LiteralIndex::scan's filter back-off
   std::vector<std::uint32_t> matched_;       // literal predicates found true this record
   std::vector<std::uint64_t> candidates_;    // rules to run this record (prefilter)
+  // Per rule with several prefilter clauses: gen_ << 3 | the clauses found this record.
+  std::vector<std::uint64_t> clauses_;
   ScanCache scan_cache_;                     // literal-index scans across records (scan_cache.hpp)
   // Per field: the cache slot holding this record's raw value (gen == gen_), where regex
   // results on it are memoised across records (vm.cpp, match_regex).
@@ -98,6 +101,7 @@ class Scratch {
       std::fill(scan_gen_.begin(), scan_gen_.end(), 0);
       std::fill(slot_.begin(), slot_.end(), SlotRef{});
       std::fill(ip_gen_.begin(), ip_gen_.end(), 0);
+      std::fill(clauses_.begin(), clauses_.end(), 0);
       kw_values_gen_ = 0;
       gen_ = 1;
     }

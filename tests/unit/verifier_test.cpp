@@ -313,6 +313,95 @@ TEST_CASE("content failures name their offset or instruction") {
   expect_reject(b, StatusCode::kBadRule, static_cast<std::int64_t>(ru.payload + 4 + 8));
 }
 
+// The image with section `id`'s payload replaced by `payload` (sizes, padding and checksum fixed).
+std::string with_payload(const std::string& img, SectionId id, const std::string& payload) {
+  SectionLoc loc = section(img, id);
+  std::string b = img;
+  const std::size_t old_end = loc.payload + loc.size + (4 - loc.size % 4) % 4;
+  std::string padded = payload;
+  padded.append((4 - payload.size() % 4) % 4, '\0');
+  b.replace(loc.payload, old_end - loc.payload, padded);
+  put32(b, loc.header + 4, static_cast<std::uint32_t>(payload.size()));
+  fix_checksum(b);
+  return b;
+}
+
+std::string le32s(std::initializer_list<std::uint32_t> words) {
+  std::string out(4 * words.size(), '\0');
+  std::size_t at = 0;
+  for (std::uint32_t w : words) {
+    put32(out, at, w);
+    at += 4;
+  }
+  return out;
+}
+
+TEST_CASE("prefilter clauses: the section verifies, and its failures name their offset") {
+  const std::string good = shipped_image();
+  const std::uint32_t npreds = get32(good, section(good, SectionId::kPreds).payload);
+  // From the prefilter section: the first rule with a set (`first`) and the first without.
+  const SectionLoc pf = section(good, SectionId::kPrefilter);
+  const std::uint32_t nrules = get32(good, pf.payload);
+  std::uint32_t first = nrules, always = nrules;
+  for (std::uint32_t r = 0, at = pf.payload + 4; r < nrules; ++r) {
+    const std::uint32_t k = get32(good, at);
+    if (k == bytecode::kAlwaysRun) {
+      always = std::min(always, r);
+      at += 4;
+    } else {
+      first = std::min(first, r);
+      at += 4 + 4 * k;
+    }
+  }
+  REQUIRE(first < nrules);
+  const SectionLoc more = section(good, SectionId::kPrefilterMore);
+  CHECK(get32(good, more.payload) == nrules);
+
+  // Per rule m, then m clauses: every rule 0 clauses except `rule`, which gets `clauses`.
+  auto payload = [&](std::uint32_t rule, std::vector<std::vector<std::uint32_t>> clauses,
+                     std::uint32_t count) {
+    std::string out = le32s({count});
+    for (std::uint32_t r = 0; r < nrules; ++r) {
+      if (r != rule) {
+        out += le32s({0});
+        continue;
+      }
+      out += le32s({static_cast<std::uint32_t>(clauses.size())});
+      for (const auto& c : clauses) {
+        out += le32s({static_cast<std::uint32_t>(c.size())});
+        for (std::uint32_t pr : c) out += le32s({pr});
+      }
+    }
+    return out;
+  };
+  const std::int64_t base = static_cast<std::int64_t>(more.payload);
+  const std::int64_t rule_at = base + 4 + 4 * first;  // rule `first`'s m (every earlier m is 0)
+
+  std::string b = with_payload(good, SectionId::kPrefilterMore, payload(first, {{0}, {1, 2}}, nrules));
+  Status s = load(b);
+  CAPTURE(s.message());
+  CHECK(s.ok());
+  expect_reject(with_payload(good, SectionId::kPrefilterMore, payload(first, {}, nrules + 1)),
+                StatusCode::kBadSection, base);
+  expect_reject(with_payload(good, SectionId::kPrefilterMore, payload(first, {{0}, {1}, {2}}, nrules)),
+                StatusCode::kBadSection, rule_at);
+  expect_reject(with_payload(good, SectionId::kPrefilterMore, payload(first, {{}}, nrules)),
+                StatusCode::kBadSection, rule_at + 4);
+  expect_reject(with_payload(good, SectionId::kPrefilterMore, payload(first, {{0, npreds}}, nrules)),
+                StatusCode::kBadOperand, rule_at + 12);
+  if (always < nrules) {  // a rule with no first clause can have no others
+    expect_reject(with_payload(good, SectionId::kPrefilterMore, payload(always, {{0}}, nrules)),
+                  StatusCode::kBadSection, base + 4 + 4 * always);
+  }
+  b = with_payload(good, SectionId::kPrefilterMore, payload(first, {}, nrules) + le32s({7}));
+  expect_reject(b, StatusCode::kBadSection, static_cast<std::int64_t>(more.payload + 4 + 4 * nrules));
+  // Without the prefilter section (its id made unknown) the clauses mean nothing.
+  b = good;
+  put32(b, section(good, SectionId::kPrefilter).header, 42);
+  fix_checksum(b);
+  expect_reject(b, StatusCode::kBadSection, base);
+}
+
 TEST_CASE("code failures name their instruction") {
   const std::string good = shipped_image();
   SectionLoc code = section(good, SectionId::kCode);

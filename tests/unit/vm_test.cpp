@@ -965,6 +965,81 @@ TEST_CASE("regex guards: rules needing a regex run where it can match, and nowhe
   }
 }
 
+// Prefilter clauses (format.hpp, kPrefilterMore): a rule is a candidate only when a literal of
+// every clause the compiler found occurs. Each rule's clause count is checked (so a compiler or
+// load that dropped them fails here), and the matches with and without clauses are the same.
+TEST_CASE("prefilter clauses: a rule runs only when every clause has a literal") {
+  std::vector<std::pair<std::string, std::string>> sources = {
+      {"a.yml", rule("img-cli", "    img:\n        Image|endswith: '\\cmdkey.exe'\n"
+                                "    cli:\n        CommandLine|contains:\n            - ' /l'\n            - ' -l'\n",
+                     "img and cli")},
+      {"b.yml", rule("or-of-ands", "    a_img:\n        Image|endswith: '\\alpha.exe'\n"
+                                   "    a_cli:\n        CommandLine|contains: 'alphaarg'\n"
+                                   "    b_img:\n        Image|endswith: '\\beta.exe'\n"
+                                   "    b_cli:\n        CommandLine|contains: 'betaarg'\n",
+                     "(a_img and a_cli) or (b_img and b_cli)")},
+      {"c.yml", rule("three", "    selection:\n        Image|endswith: '\\three.exe'\n"
+                              "        CommandLine|contains: 'threearg'\n"
+                              "        ParentImage|endswith: '\\parent.exe'\n")},
+      {"d.yml", rule("with-not", "    selection:\n        Image|endswith: '\\notted.exe'\n"
+                                 "    filter:\n        CommandLine|contains: 'safe'\n",
+                     "selection and not filter")},
+      {"e.yml", rule("kw-and-field", "    keywords:\n        - 'evilkeyword'\n"
+                                     "    selection:\n        Image|endswith: '\\kw.exe'\n",
+                     "keywords and selection")},
+  };
+  LoadOptions first_only;
+  first_only.prefilter_clauses = false;
+  const auto [on, off] = load_both(sources, first_only);
+  auto clauses = [](const Program& prog, std::string_view title) {
+    const vm::VerifiedProgram& vp = prog.verified();
+    for (std::uint32_t r = 0; r < vp.rules.size(); ++r)
+      if (vp.rules[r].title == title) return __builtin_popcount(vp.clause_full[r]);
+    FAIL("no rule " << title);
+    return -1;
+  };
+  CHECK(clauses(*on, "img-cli") == 2);
+  CHECK(clauses(*on, "or-of-ands") == 2);  // (alpha.exe | beta.exe) and (alphaarg | betaarg)
+  CHECK(clauses(*on, "three") == 3);
+  CHECK(clauses(*on, "with-not") == 0);  // one clause: the negation gives none
+  CHECK(clauses(*on, "kw-and-field") == 2);
+  for (const char* t : {"img-cli", "or-of-ands", "three", "with-not", "kw-and-field"}) CHECK(clauses(*off, t) == 0);
+
+  Matcher mon(on), moff(off);
+  auto titles = [](Matcher& m, const Fields& f) {
+    std::set<std::string> out;
+    for (std::uint32_t r : match(m, f)) out.insert(std::string(m.program().rule(r).title));
+    return out;
+  };
+  using Set = std::set<std::string>;
+  const std::vector<std::pair<Fields, Set>> cases = {
+      {{{"Image", "C:\\Windows\\cmdkey.exe"}, {"CommandLine", "cmdkey /l"}}, Set{"img-cli"}},
+      {{{"Image", "C:\\Windows\\cmdkey.exe"}, {"CommandLine", "cmdkey /add"}}, Set{}},
+      {{{"Image", "C:\\Windows\\other.exe"}, {"CommandLine", "other /l"}}, Set{}},
+      {{{"Image", "C:\\x\\alpha.exe"}, {"CommandLine", "alphaarg"}}, Set{"or-of-ands"}},
+      {{{"Image", "C:\\x\\beta.exe"}, {"CommandLine", "betaarg"}}, Set{"or-of-ands"}},
+      // Both clauses hold, the condition does not: a candidate that runs and fails.
+      {{{"Image", "C:\\x\\alpha.exe"}, {"CommandLine", "betaarg"}}, Set{}},
+      {{{"Image", "C:\\x\\beta.exe"}, {"CommandLine", "x"}}, Set{}},
+      {{{"Image", "C:\\three.exe"}, {"CommandLine", "threearg"}, {"ParentImage", "C:\\parent.exe"}}, Set{"three"}},
+      {{{"Image", "C:\\three.exe"}, {"CommandLine", "threearg"}, {"ParentImage", "C:\\other.exe"}}, Set{}},
+      {{{"Image", "C:\\three.exe"}, {"CommandLine", "none"}, {"ParentImage", "C:\\parent.exe"}}, Set{}},
+      {{{"Image", "C:\\notted.exe"}, {"CommandLine", "run"}}, Set{"with-not"}},
+      {{{"Image", "C:\\notted.exe"}, {"CommandLine", "safe run"}}, Set{}},
+      {{{"Image", "C:\\kw.exe"}, {"CommandLine", "has evilkeyword in it"}}, Set{"kw-and-field"}},
+      {{{"Image", "C:\\kw.exe"}, {"CommandLine", "clean"}}, Set{}},
+      {{{"Image", "C:\\other.exe"}, {"CommandLine", "evilkeyword"}}, Set{}},
+  };
+  for (const auto& [fields, want] : cases) {
+    Fields f = fields;
+    f["Channel"] = "Security";
+    for (int twice = 0; twice < 2; ++twice) {  // the second time through the scan cache
+      CHECK(titles(mon, f) == want);
+      CHECK(titles(moff, f) == want);
+    }
+  }
+}
+
 // A guarded regex on a dispatch field (EventID, Channel): the field's other tests are eq
 // ones, which the dispatch lookup decides without a scan, but the regex's guard literals are in
 // its automaton and must still be scanned, or the rule never becomes a candidate.
