@@ -66,6 +66,18 @@ class ScanCache {
     return false;
   }
 
+  // Whether use() would say yes now (without counting down a closed gate).
+  bool would_use(std::uint32_t index, std::size_t n) const {
+    return slots_ && n >= kMinBytes && n <= kMaxKeyBytes && index < gates_.size() && gates_[index].skip == 0;
+  }
+  // Starts loading the set a lookup of hash h probes: the first two lines of both ways (hash,
+  // index, length, and the start of the stored predicates and key).
+  void prefetch(std::uint64_t h) const {
+    const char* set = reinterpret_cast<const char*>(&slots_[h & mask_ & ~std::size_t{1}]);
+    for (std::size_t off : {std::size_t{0}, std::size_t{64}, sizeof(Slot), sizeof(Slot) + 64})
+      __builtin_prefetch(set + off);
+  }
+
   // The hash find and store take (computed once per lookup).
   static std::uint64_t hash(std::uint32_t index, std::string_view v) {
     const unsigned char* p = reinterpret_cast<const unsigned char*>(v.data());

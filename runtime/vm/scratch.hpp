@@ -25,6 +25,7 @@ class Scratch {
         candidates_(p.always_run.size(), 0),
         clauses_(p.clause_full.size(), 0),
         slot_(p.fields.size()),
+        key_hash_(p.fields.size()),
         ip_gen_(p.fields.size(), 0),
         ip_(p.fields.size()) {
     if (p.use_scan_cache) scan_cache_.reset(ScanCache::kDefaultSlots, p.field_index.size());
@@ -56,6 +57,13 @@ class Scratch {
     ScanCache::Ref ref;
   };
   std::vector<SlotRef> slot_;
+  // Per field: the scan cache hash of this record's raw value, computed where run() prefetches
+  // the slots of every field it is about to scan (vm.cpp, prefetch_slot).
+  struct KeyHash {
+    std::uint32_t gen = 0;
+    std::uint64_t hash = 0;
+  };
+  std::vector<KeyHash> key_hash_;
   // Per field: its value parsed as an IP address, once per record (a 4624 record meets ~2.4
   // cidr tests on IpAddress, each of which parsed it again).
   std::vector<std::uint32_t> ip_gen_;
@@ -100,6 +108,7 @@ class Scratch {
       std::fill(fold_gen_.begin(), fold_gen_.end(), 0);
       std::fill(scan_gen_.begin(), scan_gen_.end(), 0);
       std::fill(slot_.begin(), slot_.end(), SlotRef{});
+      std::fill(key_hash_.begin(), key_hash_.end(), KeyHash{});
       std::fill(ip_gen_.begin(), ip_gen_.end(), 0);
       std::fill(clauses_.begin(), clauses_.end(), 0);
       kw_values_gen_ = 0;

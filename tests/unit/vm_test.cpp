@@ -764,7 +764,7 @@ TEST_CASE("scan cache: cached and uncached runs agree on recurring values") {
     Event ev(on->field_count());
     std::vector<std::string> values(on->field_count());  // ev holds views
     std::vector<std::uint32_t> a, b;
-    std::size_t matched = 0;
+    std::size_t matched = 0, prefetched = 0;
     for (int rec = 0; rec < 3000; ++rec) {
       ev.clear();
       for (std::size_t f = 0; f < on->field_count(); ++f) {
@@ -785,6 +785,13 @@ TEST_CASE("scan cache: cached and uncached runs agree on recurring values") {
       b.clear();
       vm::run(on->verified(), cached, ev, a);
       vm::run(off->verified(), plain, ev, b);
+      // The hashes run() computed to prefetch slots are the ones the lookups compute (a
+      // different one would only miss, never mismatch: keys are compared too).
+      for (std::uint32_t f = 0; f < on->field_count(); ++f)
+        if (cached.key_hash_[f].gen == cached.gen_) {
+          ++prefetched;
+          CHECK(cached.key_hash_[f].hash == vm::ScanCache::hash(f, ev.get(f).text));
+        }
       std::sort(a.begin(), a.end());
       std::sort(b.begin(), b.end());
       CAPTURE(rec);
@@ -792,6 +799,7 @@ TEST_CASE("scan cache: cached and uncached runs agree on recurring values") {
       matched += !a.empty();
     }
     CHECK(matched > 100);
+    CHECK(prefetched > 500);
     if (slots > 2) CHECK(cached.scan_cache_.stats.hits > 3000);  // the cache was really used
     CHECK(plain.scan_cache_.stats.lookups == 0);
   }
