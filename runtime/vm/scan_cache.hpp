@@ -178,6 +178,17 @@ class ScanCache {
     }
     return -1;
   }
+  // Calls fn(pred, value) for every result memoised on the value `ref` was taken for.
+  template <class Fn>
+  void memo_each(const Ref& ref, Fn&& fn) const {
+    const Slot& s = slots_[ref.slot];
+    if (!holds(s, ref)) return;
+    for (std::uint32_t k = 0; k < s.nmemo; ++k) {
+      std::uint32_t e;
+      std::memcpy(&e, s.data + kDataBytes - 4 * (k + 1), 4);
+      fn(e & kPredMask, (e >> 31) != 0);
+    }
+  }
   // Remembers it in the slot's free bytes (dropped when they are full). pred < 2^31.
   void memo_store(const Ref& ref, std::uint32_t pred, bool value) {
     Slot& s = slots_[ref.slot];

@@ -141,8 +141,16 @@ void scan_value(const VerifiedProgram& p, const LiteralIndex& idx, Scratch& s, s
   const std::uint64_t h = raw && pre.gen == s.gen_ ? pre.hash : ScanCache::hash(f, v);
   ScanCache::Ref ref;
   if (const ScanCache::Found found = cache.find(f, v, h, &ref)) {
-    if (raw) s.slot_[f] = {s.gen_, ref};
     for (std::uint32_t k = 0, n = found.size(); k < n; ++k) hit(found[k]);
+    if (raw) {
+      s.slot_[f] = {s.gen_, ref};
+      // The regex results memoised on this value, into the record's memo now, while the slot
+      // is in cache: a rule's regex test is then answered inline (eval_fast) instead of through
+      // its Pred and a second visit to the slot (match_regex).
+      cache.memo_each(ref, [&](std::uint32_t pred, bool value) {
+        if (pred < s.memo_.size()) s.memo_set(pred, value);
+      });
+    }
     return;
   }
   std::vector<std::uint32_t>& found = s.scan_found_;
