@@ -28,6 +28,8 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells, b
   std::size_t bound = 1;  // trie nodes <= 1 + total literal bytes
   for (std::string_view lit : literals_) {
     bound += lit.size();
+    if (!lit.empty())
+      min_len_ = std::min<std::uint32_t>(min_len_, static_cast<std::uint32_t>(std::min<std::size_t>(lit.size(), 1u << 30)));
     max_len_ = std::max<std::uint32_t>(
         max_len_, static_cast<std::uint32_t>(std::min<std::size_t>(lit.size(), 1u << 30)));
   }

@@ -35,6 +35,8 @@ class LiteralIndex {
     return -1;
   }
   std::size_t size() const { return patterns_.size(); }
+  // The shortest non-empty literal's length (0xFFFFFFFF when there is none); valid after build().
+  std::uint32_t min_length() const { return min_len_; }
   // True when the scan folds ASCII itself (upper-case letters share the lower-case classes): a
   // value with no byte >= 0x80 can then be scanned as it is, without a folded copy. Valid after
   // build().
@@ -345,6 +347,7 @@ class LiteralIndex {
   static constexpr std::uint32_t kDenseFanout = 3;
   static constexpr std::size_t kSplitMin = 128;  // values shorter than this are walked once
   std::uint32_t max_len_ = 1;                    // longest literal (>= 1)
+  std::uint32_t min_len_ = 0xFFFFFFFFu;          // shortest non-empty literal
   static constexpr std::size_t kMaxStates = kStateMask / 257;  // codes fit below kReports
 };
 

@@ -167,8 +167,11 @@ void scan_value(const VerifiedProgram& p, const LiteralIndex& idx, Scratch& s, s
 // joined text is the returned view. A record has ~20 values of ~17 bytes: string appends and
 // an is_ascii call per value cost ~1,000 cycles a record (rdtsc), more than the keyword scan
 // itself; this copies 8 bytes at a time (the last word overlapping) and checks ASCII as it goes.
+// ASCII values shorter than `min_len` (the index's shortest non-empty literal) are left out:
+// no literal fits in them, and none spans two values (sep is in no literal). The empty literal,
+// if any, is reported whatever the joined text (LiteralIndex::scan).
 std::optional<std::string_view> join_ascii(const std::vector<std::string_view>& values, char sep,
-                                           std::string& buf) {
+                                           std::size_t min_len, std::string& buf) {
   std::size_t total = 0;
   for (std::string_view v : values) total += v.size() + 1;
   if (buf.size() < total) buf.resize(2 * total);
@@ -184,6 +187,10 @@ std::optional<std::string_view> join_ascii(const std::vector<std::string_view>& 
   for (std::string_view v : values) {
     const char* src = v.data();
     const std::size_t n = v.size();
+    if (n < min_len) {  // left out, but still checked: a record with non-ASCII is folded instead
+      for (std::size_t i = 0; i < n; ++i) high |= static_cast<unsigned char>(src[i]);
+      continue;
+    }
     if (n >= 8) {
       for (std::size_t i = 0; i + 8 < n; i += 8) word(src + i, out + i);
       word(src + n - 8, out + n - 8);
@@ -197,7 +204,7 @@ std::optional<std::string_view> join_ascii(const std::vector<std::string_view>& 
     out += n + 1;
   }
   if (high & 0x8080808080808080ull) return std::nullopt;
-  return std::string_view(begin, total);
+  return std::string_view(begin, static_cast<std::size_t>(out - begin));
 }
 
 }  // namespace
@@ -261,7 +268,7 @@ void scan_field(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint
       // One buffer, one scan; ASCII values are copied as they are (the index folds ASCII), only
       // the others are folded.
       std::string& buf = s.kw_scan_buf_;
-      if (auto joined = join_ascii(ev.values(), static_cast<char>(p.kw_separator), buf)) {
+      if (auto joined = join_ascii(ev.values(), static_cast<char>(p.kw_separator), idx.min_length(), buf)) {
         idx.scan(*joined, hit, &s.scan_retry_[f]);
         return;
       }

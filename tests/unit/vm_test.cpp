@@ -200,6 +200,15 @@ TEST_CASE("keyword pass: every value length and offset, ASCII and not") {
   CHECK(match(mq, {}, {"x", "UN \xc3\x89V\xc3\x89NEMENT"}).size() == 1);
   CHECK(match(mq, {}, {"x", "un \xc3\xa9v\xc3\xa9nement"}).size() == 1);
   CHECK(match(mq, {}, {"x", "evenement"}).empty());
+  // Values shorter than every keyword are left out of the joined text; the empty keyword is in
+  // every value still, and in none of a record without values.
+  auto e = compile({rule("kw", "    keywords:\n        - ''\n        - 'longkeyword'\n", "keywords")});
+  Matcher me(e);
+  CHECK(match(me, {}, {"ab", "c"}).size() == 1);
+  CHECK(match(me, {}, {"ab", "xlongkeywordx", "c"}).size() == 1);
+  CHECK(match(me, {}, {}).empty());
+  CHECK(match(m, {}, {"mimi", "katz", "x"}).empty());
+  CHECK(match(m, {}, {"mimi", "katz", "mimikatz"}).size() == 1);
 }
 
 TEST_CASE("hex values match whatever zero padding and case the shipper wrote") {
