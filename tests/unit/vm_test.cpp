@@ -794,8 +794,9 @@ TEST_CASE("scan cache: cached and uncached runs agree on recurring values") {
       b.clear();
       vm::run(on->verified(), cached, ev, a);
       vm::run(off->verified(), plain, ev, b);
-      // The hashes run() computed to prefetch slots are the ones the lookups compute (a
-      // different one would only miss, never mismatch: keys are compared too).
+      // run() hashed, to prefetch its slot, each field's own raw value of this record (a wrong
+      // field, value or stale record would differ; a wrong hash would only miss in the cache,
+      // never mismatch, since keys are compared too).
       for (std::uint32_t f = 0; f < on->field_count(); ++f)
         if (cached.key_hash_[f].gen == cached.gen_) {
           ++prefetched;
@@ -1021,6 +1022,27 @@ TEST_CASE("prefilter clauses: a rule runs only when every clause has a literal")
   CHECK(clauses(*on, "with-not") == 0);  // one clause: the negation gives none
   CHECK(clauses(*on, "kw-and-field") == 2);
   for (const char* t : {"img-cli", "or-of-ands", "three", "with-not", "kw-and-field"}) CHECK(clauses(*off, t) == 0);
+
+  // The clauses prune: a record with the rule's image but none of its command-line fragments
+  // does not make it a candidate (it does with the first clause only).
+  auto candidate = [](const Program& prog, std::string_view title, const Fields& f) {
+    const vm::VerifiedProgram& vp = prog.verified();
+    Event ev(prog.field_count());
+    for (std::size_t i = 0; i < prog.field_count(); ++i)
+      if (auto it = f.find(std::string(prog.field_name(i))); it != f.end()) ev.set(i, *it->second);
+    vm::Scratch s(vp);
+    std::vector<std::uint32_t> out;
+    vm::run(vp, s, ev, out);
+    for (std::uint32_t r = 0; r < vp.rules.size(); ++r)
+      if (vp.rules[r].title == title) return ((s.candidates_[r / 64] >> (r % 64)) & 1) != 0;
+    FAIL("no rule " << title);
+    return false;
+  };
+  const Fields image_only = {{"Channel", "Security"}, {"Image", "C:\\Windows\\cmdkey.exe"}, {"CommandLine", "cmdkey /add"}};
+  CHECK_FALSE(candidate(*on, "img-cli", image_only));
+  CHECK(candidate(*off, "img-cli", image_only));
+  const Fields both = {{"Channel", "Security"}, {"Image", "C:\\Windows\\cmdkey.exe"}, {"CommandLine", "cmdkey /l"}};
+  CHECK(candidate(*on, "img-cli", both));
 
   Matcher mon(on), moff(off);
   auto titles = [](Matcher& m, const Fields& f) {
