@@ -78,6 +78,13 @@ std::vector<std::uint32_t> match(Matcher& m, const Fields& f, std::vector<std::s
   return out;
 }
 
+// The titles of the rules matching f.
+std::set<std::string> matched_titles(Matcher& m, const Fields& f) {
+  std::set<std::string> out;
+  for (std::uint32_t r : match(m, f)) out.insert(std::string(m.program().rule(r).title));
+  return out;
+}
+
 bool matches(const std::shared_ptr<const Program>& p, const Fields& f) {
   Matcher m(p);
   return !match(m, f).empty();
@@ -1045,11 +1052,6 @@ TEST_CASE("prefilter clauses: a rule runs only when every clause has a literal")
   CHECK(candidate(*on, "img-cli", both));
 
   Matcher mon(on), moff(off);
-  auto titles = [](Matcher& m, const Fields& f) {
-    std::set<std::string> out;
-    for (std::uint32_t r : match(m, f)) out.insert(std::string(m.program().rule(r).title));
-    return out;
-  };
   using Set = std::set<std::string>;
   const std::vector<std::pair<Fields, Set>> cases = {
       {{{"Image", "C:\\Windows\\cmdkey.exe"}, {"CommandLine", "cmdkey /l"}}, Set{"img-cli"}},
@@ -1073,8 +1075,8 @@ TEST_CASE("prefilter clauses: a rule runs only when every clause has a literal")
     Fields f = fields;
     f["Channel"] = "Security";
     for (int twice = 0; twice < 2; ++twice) {  // the second time through the scan cache
-      CHECK(titles(mon, f) == want);
-      CHECK(titles(moff, f) == want);
+      CHECK(matched_titles(mon, f) == want);
+      CHECK(matched_titles(moff, f) == want);
     }
   }
 }
@@ -1098,11 +1100,6 @@ TEST_CASE("regex guards on the dispatch fields themselves") {
   const auto [on, off] = load_both(sources, plain);
   REQUIRE(on->verified().use_dispatch);
   Matcher mon(on), moff(off);
-  auto titles = [](Matcher& m, const Fields& f) {
-    std::set<std::string> out;
-    for (std::uint32_t r : match(m, f)) out.insert(std::string(m.program().rule(r).title));
-    return out;
-  };
   using Set = std::set<std::string>;
   const std::vector<std::pair<Fields, Set>> cases = {
       {{{"Channel", "Security"}, {"EventID", "4624"}}, Set{"eid-re"}},
@@ -1112,8 +1109,8 @@ TEST_CASE("regex guards on the dispatch fields themselves") {
       {{{"Channel", "System"}, {"EventID", "4688"}}, Set{}},
   };
   for (const auto& [fields, want] : cases) {
-    CHECK(titles(mon, fields) == want);
-    CHECK(titles(moff, fields) == want);
+    CHECK(matched_titles(mon, fields) == want);
+    CHECK(matched_titles(moff, fields) == want);
   }
 }
 
