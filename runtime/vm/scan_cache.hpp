@@ -59,16 +59,15 @@ class ScanCache {
   // Whether to look v up at all (counts down a closed gate). A value too long to be stored is
   // not looked up either (it would only miss, and count against its gate).
   bool use(std::uint32_t index, std::size_t n) {
-    if (!slots_ || n < kMinBytes || n > kMaxKeyBytes || index >= gates_.size()) return false;
+    if (!storable(index, n)) return false;
     Gate& g = gates_[index];
     if (g.skip == 0) return true;
     --g.skip;
     return false;
   }
-
   // Whether use() would say yes now (without counting down a closed gate).
   bool would_use(std::uint32_t index, std::size_t n) const {
-    return slots_ && n >= kMinBytes && n <= kMaxKeyBytes && index < gates_.size() && gates_[index].skip == 0;
+    return storable(index, n) && gates_[index].skip == 0;
   }
   // Starts loading the set a lookup of hash h probes: the first two lines of both ways (hash,
   // index, length, and the start of the stored predicates and key).
@@ -211,6 +210,9 @@ class ScanCache {
     return x ^ (x >> 31);
   }
   static constexpr std::uint32_t kPredMask = 0x7FFFFFFFu;
+  bool storable(std::uint32_t index, std::size_t n) const {
+    return slots_ && n >= kMinBytes && n <= kMaxKeyBytes && index < gates_.size();
+  }
   // Whether s still holds the value ref was taken for (an eviction replaced hash, index or len;
   // a field stores at most once per record, so these identify it within the record).
   static bool holds(const Slot& s, const Ref& ref) {

@@ -296,7 +296,9 @@ void scan_field(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint
     p.eq_index.find(f, fv.text, fold, hit);
     return;
   }
-  if (!p.field_guards[f].empty() && !text::is_ascii(fv.text)) {
+  // (prefetch_slot hashed the value only after finding it ASCII.)
+  const bool ascii = s.key_hash_[f].gen == s.gen_ || text::is_ascii(fv.text);
+  if (!p.field_guards[f].empty() && !ascii) {
     // Regex guards hold on ASCII text only (regex_guard.hpp): on this value every guard of the
     // field counts as found, and the scan bypasses the cache (its folded key could be an ASCII
     // value's, which must not replay these guards, nor they its).
@@ -304,7 +306,7 @@ void scan_field(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint
     scan_value(p, idx, s, f, s.folded(f, fv.text), false, false, hit);
     return;
   }
-  const std::string_view v = idx.folds_ascii() && text::is_ascii(fv.text) ? fv.text : s.folded(f, fv.text);
+  const std::string_view v = idx.folds_ascii() && ascii ? fv.text : s.folded(f, fv.text);
   scan_value(p, idx, s, f, v, v.data() == fv.text.data() && v.size() == fv.text.size(), true, hit);
 }
 
@@ -392,7 +394,7 @@ void run(const VerifiedProgram& p, Scratch& s, const Event& ev, std::vector<std:
   if (g && g->none) return;
   if (g) s.keywords_ = g->keywords;
   // Prefilter: scan the indexed fields once, then run only the rules that can still match —
-  // those with no literal requirement plus those one of whose required literals was found.
+  // those with no literal requirement plus those with a literal of each of their clauses found.
   const std::vector<std::uint32_t>& fields = g ? g->fields : p.prefilter_fields;
   if (p.use_scan_cache)
     for (std::uint32_t f : fields) prefetch_slot(p, s, ev, f);
