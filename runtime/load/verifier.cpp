@@ -329,6 +329,19 @@ struct Verifier {
     return {};
   }
 
+  // One prefilter clause: k predicate indices (the caller checked that k * 4 bytes remain),
+  // each naming a predicate of the table.
+  Status clause_preds(ByteReader& r, std::uint32_t k, const char* section_name, std::vector<std::uint32_t>& out) {
+    out.resize(k);
+    for (auto& pr : out) {
+      const std::size_t at = r.offset();
+      r.u32(&pr);
+      if (pr >= p->preds.size())
+        return fail(StatusCode::kBadOperand, std::string(section_name) + " predicate " + std::to_string(pr), at);
+    }
+    return {};
+  }
+
   Status prefilter() {
     auto i = static_cast<std::uint32_t>(SectionId::kPrefilter);
     if (!sections[i].data()) return {};
@@ -346,12 +359,7 @@ struct Verifier {
       if (set.always) continue;
       if (static_cast<std::uint64_t>(k) * 4 > r.remaining())
         return fail(StatusCode::kBadSection, "prefilter count exceeds section", at);
-      set.preds.resize(k);
-      for (auto& pr : set.preds) {
-        at = r.offset();
-        r.u32(&pr);
-        if (pr >= p->preds.size()) return fail(StatusCode::kBadOperand, "prefilter predicate " + std::to_string(pr), at);
-      }
+      if (Status st = clause_preds(r, k, "prefilter", set.preds); !st.ok()) return st;
     }
     if (r.remaining() != 0) return fail(StatusCode::kBadSection, "trailing bytes in prefilter", r.offset());
     p->has_prefilter = true;
@@ -380,13 +388,7 @@ struct Verifier {
         if (!r.u32(&k)) return fail(StatusCode::kBadSection, "prefilter-more truncated", at);
         if (k == 0 || static_cast<std::uint64_t>(k) * 4 > r.remaining())
           return fail(StatusCode::kBadSection, "prefilter-more clause size " + std::to_string(k), at);
-        clause.resize(k);
-        for (auto& pr : clause) {
-          at = r.offset();
-          r.u32(&pr);
-          if (pr >= p->preds.size())
-            return fail(StatusCode::kBadOperand, "prefilter-more predicate " + std::to_string(pr), at);
-        }
+        if (Status st = clause_preds(r, k, "prefilter-more", clause); !st.ok()) return st;
       }
     }
     if (r.remaining() != 0) return fail(StatusCode::kBadSection, "trailing bytes in prefilter-more", r.offset());

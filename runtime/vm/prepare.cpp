@@ -144,6 +144,7 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
   p.kw_separator = kw.empty() ? 0 : kw.unused_byte();
   // (pred_rules entries keep a rule number in 30 bits; no image holds 2^30 rules.)
   p.use_prefilter = options.prefilter && p.has_prefilter && p.rules.size() < (1u << 30) && find_blocks(p);
+  p.pred_fans_out.assign((p.memo_size + 63) / 64, 0);  // (none without the prefilter)
   if (!p.use_prefilter) return;
   const std::size_t n = p.rules.size();
   p.always_run.assign((n + 63) / 64, 0);
@@ -196,6 +197,8 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
     p.pred_rules.insert(p.pred_rules.end(), by_pred[i].begin(), by_pred[i].end());
   }
   p.pred_rules_begin[p.memo_size] = static_cast<std::uint32_t>(p.pred_rules.size());
+  for (std::uint32_t i = 0; i < p.memo_size; ++i)
+    if (!by_pred[i].empty()) p.pred_fans_out[i / 64] |= 1ull << (i % 64);
   for (std::uint32_t f = 0; f <= p.fields.size(); ++f)
     if (field_used[f]) p.prefilter_fields.push_back(f);
   if (options.dispatch) build_dispatch(p, rule_fields);

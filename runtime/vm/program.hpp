@@ -94,6 +94,12 @@ struct VerifiedProgram {
   // (the rule is a candidate once every clause in clause_full[r] has a predicate found).
   std::vector<std::uint32_t> pred_rules_begin, pred_rules;
   std::vector<std::uint8_t> clause_full;  // per rule: bit c set for each of its clauses (if > 1)
+  // Bitset over predicates and guards: pred_rules lists some rule clause for it. A scan pushes
+  // only these onto the record's found list: a Sysmon 1 record finds ~52 literal predicates,
+  // ~24 of them in no clause (rules test them, e.g. under a `not`), whose empty pred_rules
+  // ranges run() loaded for nothing.
+  std::vector<std::uint64_t> pred_fans_out;
+  bool fans_out(std::uint32_t i) const { return (pred_fans_out[i / 64] >> (i % 64)) & 1; }
   std::vector<std::uint32_t> prefilter_fields;              // indexed fields to scan first
   Dispatch dispatch;      // Channel/EventID -> group (dispatch.hpp)
   int kw_separator = -1;  // a byte in no keyword literal (joins values for one scan), or -1

@@ -45,7 +45,7 @@ class Scratch {
   std::vector<std::size_t> kw_ends_;         // (build only) end offset of each value in kw_buf_
   std::vector<std::uint32_t> scan_gen_;      // per field: literal index scanned this record
   std::vector<std::uint8_t> scan_retry_;     // per field: LiteralIndex::scan's filter back-off
-  std::vector<std::uint32_t> matched_;       // literal predicates found true this record
+  std::vector<std::uint32_t> matched_;       // found true this record, in some clause
   std::vector<std::uint64_t> candidates_;    // rules to run this record (prefilter)
   // Per rule with several prefilter clauses: gen_ << 3 | the clauses found this record.
   std::vector<std::uint64_t> clauses_;

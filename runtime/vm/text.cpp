@@ -107,6 +107,23 @@ bool is_ascii(std::string_view in) {
   return (acc & kHigh) == 0;
 }
 
+bool ascii_iequal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  auto lower = [](std::uint64_t w) { return w | upper_ascii_mask8(w) >> 2; };
+  std::size_t i = 0;
+  for (; i + 8 <= a.size(); i += 8) {
+    std::uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (lower(x) != lower(y)) return false;
+  }
+  for (; i < a.size(); ++i) {
+    auto low = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c | 0x20 : c; };
+    if (low(static_cast<unsigned char>(a[i])) != low(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
 bool is_folded_ascii(std::string_view in) {
   constexpr std::uint64_t kHigh = 0x8080808080808080ull;
   std::size_t i = 0;

@@ -29,6 +29,8 @@ inline std::uint64_t upper_ascii_mask8(std::uint64_t w) {
 bool is_ascii(std::string_view in);
 // ASCII with no upper-case letter: fold_case(in) == in without copying anything.
 bool is_folded_ascii(std::string_view in);
+// fold_case(a) == fold_case(b) for ASCII a and b (the caller checks is_ascii), without copies.
+bool ascii_iequal(std::string_view a, std::string_view b);
 
 // Glob pattern encoding used in images: '*' any run (also empty), '?' exactly one UTF-8 code
 // point, '\' makes the next byte literal. Anchored at both ends.

@@ -280,6 +280,30 @@ TEST_CASE("is_ascii and is_folded_ascii agree with fold_case at every length and
   }
 }
 
+// ascii_iequal answers the VM's case-insensitive field == field (Image|fieldref: ParentImage)
+// without folded copies: checked against fold_case on every ASCII byte value at every offset
+// around the 8-byte steps, and on lengths that differ.
+TEST_CASE("ascii_iequal agrees with comparing fold_case copies") {
+  using sigmatch::text::ascii_iequal;
+  using sigmatch::text::fold_case;
+  for (std::size_t len = 0; len <= 20; ++len) {
+    std::string base;
+    for (std::size_t i = 0; i < len; ++i) base.push_back(static_cast<char>('a' + (i * 5) % 26));
+    CHECK(ascii_iequal(base, base));
+    if (len > 0) {
+      CHECK_FALSE(ascii_iequal(base, base.substr(1)));
+      CHECK_FALSE(ascii_iequal(base.substr(1), base));
+    }
+    for (std::size_t at = 0; at < len; ++at)
+      for (unsigned c = 0; c < 0x80; ++c) {
+        std::string x = base;
+        x[at] = static_cast<char>(c);
+        CHECK(ascii_iequal(x, base) == (fold_case(x) == fold_case(base)));
+        CHECK(ascii_iequal(base, x) == (fold_case(x) == fold_case(base)));
+      }
+  }
+}
+
 // upper_ascii_mask8 against a byte-wise test: every byte value in every lane, next to
 // neighbours that would carry into it (0x7F, 0xFF) or borrow from it (0x00).
 TEST_CASE("upper_ascii_mask8 marks exactly the upper-case ASCII bytes") {
