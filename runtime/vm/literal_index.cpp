@@ -208,9 +208,32 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells, b
   }
   // 9. The filter and its depth-first trie, when every literal has 4 bytes or more (and the
   // scan folds ASCII itself, so lower-casing a raw value's bytes is the fold).
-  has_filter_ = folds_ascii_ && count > 1 && literals_.size() <= kMaxFilterLiterals;
+  // Hashed verification (see hashed_verify) for a large set of long literals of few lengths:
+  // its filter is sized by the distinct 4-byte prefixes rather than the literals.
+  std::vector<std::uint32_t> prefixes, lengths;
+  {
+    bool ok = folds_ascii_ && literals_.size() >= kHashedMinLiterals;
+    for (std::size_t k = 0; ok && k < literals_.size(); ++k) {
+      std::string_view lit = literals_[k];
+      if (lit.empty()) continue;
+      ok = lit.size() >= kHashedMinLength && lit.size() < (1u << 30);
+      if (!ok) break;
+      std::uint32_t x;
+      std::memcpy(&x, lit.data(), 4);
+      prefixes.push_back(x);
+      lengths.push_back(static_cast<std::uint32_t>(lit.size()));
+    }
+    std::sort(prefixes.begin(), prefixes.end());
+    prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
+    std::sort(lengths.begin(), lengths.end());
+    lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
+    hashed_ = ok && !lengths.empty() && lengths.size() <= kMaxHashedLengths && prefixes.size() <= kMaxFilterLiterals;
+  }
+  has_filter_ = folds_ascii_ && count > 1 && (hashed_ || literals_.size() <= kMaxFilterLiterals);
   for (std::string_view lit : literals_) has_filter_ &= lit.empty() || lit.size() >= 4;
-  if (has_filter_) {
+  hashed_ = hashed_ && has_filter_;
+  if (hashed_) build_hashed(lengths);
+  if (has_filter_ && !hashed_) {
     std::vector<std::uint32_t> dfs(count, 0), dfs_order;
     dfs_order.reserve(count);
     std::vector<std::uint32_t> stack{0};
@@ -243,10 +266,13 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells, b
     }
     std::fill(std::begin(root_kid_), std::end(root_kid_), kNoKid);
     for (std::uint32_t k = kb[0]; k < kb[1]; ++k) root_kid_[class_of_[kc[k]]] = dfs[kid[k]];
+  }
+  if (has_filter_) {
     // About 64 bits per literal (2^12 to 2^18 bits, at most 32 KiB): under 2% of the bits set,
     // so false candidates stay well below one in kMaxDensity positions.
     unsigned bits = 12;
-    while (bits < 18 && (std::size_t{1} << bits) < 64 * literals_.size()) ++bits;
+    const std::size_t keys = hashed_ ? prefixes.size() : literals_.size();
+    while (bits < 18 && (std::size_t{1} << bits) < 64 * keys) ++bits;
     filter_shift_ = 32 - bits;
     filter_.assign((std::size_t{1} << bits) / 64, 0);
     for (std::string_view lit : literals_) {
@@ -263,6 +289,38 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells, b
   literals_.clear();
   literals_.shrink_to_fit();
   return true;
+}
+
+// The table hashed_verify probes: one key per distinct literal (a literal may stand for several
+// patterns), open addressing at a load of at most one half.
+void LiteralIndex::build_hashed(const std::vector<std::uint32_t>& lengths) {
+  hashed_lengths_ = lengths;
+  std::vector<std::uint32_t> ids;
+  for (std::uint32_t id = 0; id < patterns_.size(); ++id)
+    if (!literals_[id].empty()) ids.push_back(id);
+  std::stable_sort(ids.begin(), ids.end(), [&](std::uint32_t a, std::uint32_t b) { return literals_[a] < literals_[b]; });
+  for (std::size_t k = 0; k < ids.size(); ++k) {
+    std::string_view lit = literals_[ids[k]];
+    if (k == 0 || lit != literals_[ids[k - 1]]) {
+      HashedKey key;
+      key.offset = static_cast<std::uint32_t>(hashed_bytes_.size());
+      key.length = static_cast<std::uint32_t>(lit.size());
+      key.hash = folded_hash(reinterpret_cast<const unsigned char*>(lit.data()), lit.size());
+      key.out_begin = static_cast<std::uint32_t>(hashed_out_.size());
+      hashed_bytes_.append(lit);
+      hashed_keys_.push_back(key);
+    }
+    hashed_out_.push_back(ids[k]);
+    hashed_keys_.back().out_end = static_cast<std::uint32_t>(hashed_out_.size());
+  }
+  std::size_t size = 16;
+  while (size < 2 * hashed_keys_.size()) size *= 2;
+  hashed_table_.assign(size, 0);
+  for (std::uint32_t k = 0; k < hashed_keys_.size(); ++k) {
+    std::size_t slot = hashed_keys_[k].hash & (size - 1);
+    while (hashed_table_[slot] != 0) slot = (slot + 1) & (size - 1);
+    hashed_table_[slot] = k + 1;
+  }
 }
 
 void LiteralIndex::build_simd_tables() {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -78,6 +79,7 @@ class LiteralIndex {
     report_empty(value.size(), on_match);
   }
   bool has_filter() const { return has_filter_; }
+  bool has_hashed() const { return hashed_; }
   bool has_simd_filter() const { return has_simd_; }
   static bool simd_available();  // the CPU runs simd_mask (AVX2)
 
@@ -105,7 +107,9 @@ class LiteralIndex {
     // A candidate walks the trie; more than one position in kMaxDensity (past a small start)
     // means the automaton is cheaper for this value.
     auto candidate = [&](std::size_t i) {
-      return ++candidates <= 8 + i / kMaxDensity && walk(v, i, n, budget, on_match);
+      if (++candidates > 8 + i / kMaxDensity) return false;
+      if (hashed_) return hashed_verify(v, i, n, on_match), true;
+      return walk(v, i, n, budget, on_match);
     };
     // Locals, not members: on_match writes memory, so members would be reloaded every byte.
     const std::uint64_t* filter = filter_.data();
@@ -166,6 +170,7 @@ class LiteralIndex {
   static constexpr std::size_t kSimdReach = 32 + kSimdBytes - 1;
   std::uint32_t simd_mask(const unsigned char* p) const;
   void build_simd_tables();
+  void build_hashed(const std::vector<std::uint32_t>& lengths);
   // Reports every literal that starts at i, walking the depth-first trie along v[i..] by byte
   // class (so upper-case ASCII walks like lower case). False when the budget ran out (what was
   // reported stays reported; the caller rescans).
@@ -281,6 +286,79 @@ class LiteralIndex {
       }
     }
   }
+  // Hashed verification (build, step 10): a candidate position i is checked by hashing the
+  // value's bytes [i, i + L) for each literal length L and probing a table of the literals,
+  // instead of walking the trie. For IOC lists: Hashes carries 5,701 SigmaHQ literals of four
+  // lengths (MD5=, SHA1=, SHA256=, IMPHASH= and the digest) behind four 4-byte prefixes, so
+  // every value is a candidate at its start and the walk went ~70 levels down cold trie nodes
+  // (~1,000 cycles a scan, on a field whose values are all unique).
+  static std::uint64_t load8(const unsigned char* p) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+  }
+  // Upper-case ASCII letters lower-cased, 8 bytes at a time (the literals are folded).
+  static std::uint64_t lower8(std::uint64_t w) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    const std::uint64_t low = w & ~kHigh;
+    const std::uint64_t upper = (low + kOnes * (0x80 - 'A')) & ~(low + kOnes * (0x80 - 'Z' - 1)) & ~w & kHigh;
+    return w | upper >> 2;
+  }
+  // Of n >= 8 bytes, lower-cased: words, the last one overlapping.
+  static std::uint64_t folded_hash(const unsigned char* p, std::size_t n) {
+    std::uint64_t h = n * 0x9E3779B97F4A7C15ull;
+    auto mix = [&h](std::uint64_t w) {
+      h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+      h ^= h >> 31;
+    };
+    for (std::size_t i = 0; i + 8 < n; i += 8) mix(lower8(load8(p + i)));
+    mix(lower8(load8(p + n - 8)));
+    return h;
+  }
+  static bool folded_equal(const unsigned char* v, const unsigned char* lit, std::size_t n) {
+    for (std::size_t i = 0; i + 8 < n; i += 8)
+      if (lower8(load8(v + i)) != load8(lit + i)) return false;
+    return lower8(load8(v + n - 8)) == load8(lit + n - 8);
+  }
+  template <class Fn>
+  void hashed_verify(const unsigned char* v, std::size_t i, std::size_t n, Fn& on_match) const {
+    const std::size_t mask = hashed_table_.size() - 1;
+    for (std::uint32_t len : hashed_lengths_) {  // ascending
+      if (len > n - i) return;
+      const std::uint64_t h = folded_hash(v + i, len);
+      for (std::size_t slot = h & mask;; slot = (slot + 1) & mask) {
+        const std::uint32_t k = hashed_table_[slot];
+        if (k == 0) break;
+        const HashedKey& key = hashed_keys_[k - 1];
+        if (key.hash != h || key.length != len ||
+            !folded_equal(v + i, reinterpret_cast<const unsigned char*>(hashed_bytes_.data()) + key.offset, len))
+          continue;
+        for (std::uint32_t o = key.out_begin; o < key.out_end; ++o) {
+          const Pattern& p = patterns_[hashed_out_[o]];
+          const bool ok = p.mode == Mode::kContains || (p.mode == Mode::kPrefix && i == 0) ||
+                          (p.mode == Mode::kSuffix && i + len == n) ||
+                          (p.mode == Mode::kEq && i == 0 && len == n);
+          if (ok) on_match(p.pred);
+        }
+        break;
+      }
+    }
+  }
+  struct HashedKey {
+    std::uint64_t hash = 0;
+    std::uint32_t offset = 0, length = 0;  // the folded literal, in hashed_bytes_
+    std::uint32_t out_begin = 0, out_end = 0;  // its patterns, in hashed_out_
+  };
+  bool hashed_ = false;
+  std::vector<std::uint32_t> hashed_lengths_;  // distinct literal lengths, ascending
+  std::vector<HashedKey> hashed_keys_;         // one per distinct literal
+  std::vector<std::uint32_t> hashed_table_;    // open addressing: key index + 1, 0 = empty
+  std::vector<std::uint32_t> hashed_out_;
+  std::string hashed_bytes_;
+  static constexpr std::size_t kHashedMinLiterals = 256;  // below this the trie is warm enough
+  static constexpr std::size_t kHashedMinLength = 8;      // folded_hash reads 8-byte words
+  static constexpr std::size_t kMaxHashedLengths = 8;     // hashes per candidate at most
+
   // A sparse state follows its own edge on class k, else its failure link, until a state with
   // that child or a dense row (the root always has one) is reached.
   std::uint32_t sparse_step(std::uint32_t code, std::uint32_t k) const {

@@ -377,6 +377,82 @@ TEST_CASE("LiteralIndex: the 4-byte filter and its fallback agree with a naive s
   CHECK_FALSE(with_short.has_filter());  // a 3-byte literal could start anywhere: no filter
 }
 
+// Hashed verification: a large set of long literals of few lengths (an IOC list: MD5=, SHA1=,
+// SHA256=, IMPHASH= and a digest) checks candidates by hashing instead of walking the trie. In
+// every mode, with raw upper-case values, a literal shared by several patterns, digests that
+// differ from a literal in one byte, matches in the middle and at both ends, and values too
+// dense in candidates (the automaton fallback): the same as a naive search and the automaton.
+TEST_CASE("LiteralIndex: hashed verification agrees with a naive search") {
+  using sigmatch::vm::LiteralIndex;
+  std::mt19937 rng(29);
+  const std::string hex = "0123456789abcdef";
+  auto digest = [&](std::size_t n) {
+    std::string d;
+    for (std::size_t i = 0; i < n; ++i) d.push_back(hex[rng() % 16]);
+    return d;
+  };
+  const std::pair<const char*, std::size_t> kinds[] = {{"md5=", 32}, {"sha1=", 40}, {"sha256=", 64}, {"imphash=", 32}};
+  std::vector<std::string> lits;
+  for (int i = 0; i < 1200; ++i) {
+    const auto& [name, len] = kinds[i % 4];
+    lits.push_back(name + digest(len));
+  }
+  lits.push_back(lits[5]);  // the same literal, another pattern (and mode)
+  LiteralIndex idx, scalar;
+  for (LiteralIndex* x : {&idx, &scalar})
+    for (std::uint32_t i = 0; i < lits.size(); ++i) x->add(lits[i], static_cast<LiteralIndex::Mode>(i % 4), i);
+  REQUIRE(idx.build());
+  REQUIRE(scalar.build(LiteralIndex::kDenseCells, LiteralIndex::kAllDenseCells, false));
+  REQUIRE(idx.has_hashed());
+  REQUIRE(scalar.has_hashed());
+  std::uint8_t retry = 0;
+  for (int t = 0; t < 3000; ++t) {
+    const std::string& a = lits[rng() % lits.size()];
+    const std::string& b = lits[rng() % lits.size()];
+    std::string v;
+    switch (t % 6) {
+      case 0: v = a; break;                                // eq, prefix, suffix and contains
+      case 1: v = a + "," + b; break;                      // Sysmon's Hashes: several digests
+      case 2: v = "x" + a + "y"; break;                    // contains only
+      case 3: v = a.substr(0, a.size() - 1) + (a.back() == '0' ? "1" : "0"); break;  // one byte off
+      case 4: v = a.substr(0, 4) + std::string(rng() % 80, 'a') + a.substr(0, 4); break;  // prefix, no digest
+      case 5: {  // dense in candidates: the filter gives up, the automaton answers
+        for (int k = 0; k < 40; ++k) v += "md5=";
+        v += a;
+        break;
+      }
+    }
+    std::string raw = v;
+    for (char& c : raw)
+      if (c >= 'a' && c <= 'z' && rng() % 2 == 0) c = static_cast<char>(c - 32);
+    std::set<std::uint32_t> want, got, got_hint, got_auto, got_scalar;
+    for (std::uint32_t i = 0; i < lits.size(); ++i)
+      if (naive_match(static_cast<LiteralIndex::Mode>(i % 4), v, lits[i])) want.insert(i);
+    idx.scan(raw, [&](std::uint32_t p) { got.insert(p); });
+    idx.scan(raw, [&](std::uint32_t p) { got_hint.insert(p); }, &retry);
+    idx.scan_automaton(raw, [&](std::uint32_t p) { got_auto.insert(p); });
+    scalar.scan(raw, [&](std::uint32_t p) { got_scalar.insert(p); });
+    REQUIRE_MESSAGE(got == want, "value=" << raw);
+    REQUIRE_MESSAGE(got_hint == want, "value=" << raw);
+    REQUIRE_MESSAGE(got_auto == want, "value=" << raw);
+    REQUIRE_MESSAGE(got_scalar == want, "value=" << raw);
+  }
+  // Not for: a short literal among them, too many lengths, or too few literals.
+  auto hashed_with = [&](const std::vector<std::string>& extra, std::size_t count) {
+    LiteralIndex x;
+    for (std::uint32_t i = 0; i < count; ++i) x.add(lits[i], LiteralIndex::Mode::kContains, i);
+    for (std::uint32_t i = 0; i < extra.size(); ++i) x.add(extra[i], LiteralIndex::Mode::kContains, 5000 + i);
+    REQUIRE(x.build());
+    return x.has_hashed();
+  };
+  CHECK(hashed_with({}, 1200));
+  CHECK_FALSE(hashed_with({"md5=abc"}, 1200));  // 7 bytes
+  std::vector<std::string> lengths;
+  for (std::size_t n = 9; n < 15; ++n) lengths.push_back("md5=" + digest(n));
+  CHECK_FALSE(hashed_with(lengths, 1200));  // 10 lengths
+  CHECK_FALSE(hashed_with({}, 100));
+}
+
 // LiteralIndex folds ASCII itself (folds_ascii): a raw ASCII value with upper-case letters gives
 // what its folded copy gives, in every mode, through dense and sparse states. A literal with an
 // upper-case letter (a hand-made image) turns that off, and its exact-byte scan stays exact.
