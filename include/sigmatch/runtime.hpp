@@ -67,6 +67,14 @@ class Program {
 
 // Per-thread evaluation state. Not thread-safe itself, the Program is. Create one per thread and
 // keep it: its scan cache (LoadOptions::scan_cache) pays off across records.
+// What a Matcher has done since it was made (Matcher::stats; `sigmatch scan --stats` prints
+// them). rules_run: the rules evaluated, which the prefilter keeps to those a record can still
+// match; cache_*: field scans looked up in the per-Matcher scan cache, and found there.
+struct MatcherStats {
+  std::uint64_t records = 0, rules_run = 0;
+  std::uint64_t cache_lookups = 0, cache_hits = 0;
+};
+
 class Matcher {
  public:
   explicit Matcher(std::shared_ptr<const Program> program);
@@ -77,6 +85,7 @@ class Matcher {
   // Appends the indices of all rules matching `event` to `out`, in rule-table order.
   void match(const Event& event, std::vector<std::uint32_t>& out);
   const Program& program() const { return *program_; }
+  MatcherStats stats() const;
 
  private:
   std::shared_ptr<const Program> program_;

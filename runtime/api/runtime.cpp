@@ -88,4 +88,13 @@ void Matcher::match(const Event& event, std::vector<std::uint32_t>& out) {
   vm::run(program_->verified(), *scratch_, event, out);
 }
 
+MatcherStats Matcher::stats() const {
+  MatcherStats st;
+  st.records = scratch_->records_;
+  st.rules_run = scratch_->rules_run_;
+  st.cache_lookups = scratch_->scan_cache_.stats.lookups;
+  st.cache_hits = scratch_->scan_cache_.stats.hits;
+  return st;
+}
+
 }  // namespace sigmatch

@@ -32,6 +32,7 @@ class Scratch {
   }
 
   std::uint32_t gen_ = 0;
+  std::uint64_t records_ = 0, rules_run_ = 0;  // run() calls and rules executed (MatcherStats)
   // Per predicate: gen_ << 1 | value. Decided this record when memo_[i] >> 1 == gen_: one load
   // answers both questions (separate stamp and value arrays missed the cache twice).
   std::vector<std::uint32_t> memo_;

@@ -406,7 +406,9 @@ void exec(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t p
 void run(const VerifiedProgram& p, Scratch& s, const Event& ev, std::vector<std::uint32_t>& out) {
   s.next_record();
   s.matched_.clear();
+  ++s.records_;
   if (!p.use_prefilter) {
+    s.rules_run_ += p.rules.size();
     exec(p, s, ev, 0, static_cast<std::uint32_t>(p.code.size()), out);
     return;
   }
@@ -441,6 +443,7 @@ void run(const VerifiedProgram& p, Scratch& s, const Event& ev, std::vector<std:
   for (std::size_t w = 0; w < s.candidates_.size(); ++w) {
     for (std::uint64_t bits = s.candidates_[w]; bits != 0; bits &= bits - 1) {
       std::uint32_t r = static_cast<std::uint32_t>(w * 64 + __builtin_ctzll(bits));
+      ++s.rules_run_;
       exec(p, s, ev, p.rule_begin[r], p.rule_end[r], out);
     }
   }

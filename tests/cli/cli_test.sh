@@ -69,6 +69,27 @@ else
   bad "scan with .smc and with the rule directory print the same"; diff "$tmp/scan_smc.txt" "$tmp/out" | head -5
 fi
 
+# --stats: the optimiser's line. Every record runs at most all rules; the flat sample repeats
+# values, so the scan cache has hits; -j 2 sums its two Matchers' rules to what -j 1 counts
+# (not the cache counts: each chunk's cache starts empty, and its gates adapt to what it saw).
+for j in 1 2; do
+  "$cli" scan -j "$j" --stats --rules "$tmp/x.smc" "$flat" > /dev/null 2> "$tmp/stats$j"
+done
+nrules=$(grep -Eo '^rules: [0-9]+' "$tmp/stats1" | grep -Eo '[0-9]+')
+if grep -Eq "^prefilter: [0-9]+\.[0-9]{2} of $nrules rules run per record  scan cache: [1-9][0-9]* lookups, [0-9.]+% hits$" "$tmp/stats1" &&
+   python3 -c 'import re,sys
+m = re.search(r"^prefilter: ([0-9.]+) of ([0-9]+) rules", open(sys.argv[1]).read(), re.M)
+assert 0 < float(m.group(1)) < int(m.group(2)), m.group(0)' "$tmp/stats1"; then
+  ok "scan --stats prints rules run per record and the scan cache's hit rate"
+else
+  bad "scan --stats prints rules run per record and the scan cache's hit rate"; sed 's/^/  | /' "$tmp/stats1"
+fi
+if [ "$(grep '^prefilter:' "$tmp/stats1" | sed 's/ *scan cache.*//')" = "$(grep '^prefilter:' "$tmp/stats2" | sed 's/ *scan cache.*//')" ]; then
+  ok "scan -j 2 --stats sums the rules its chunks ran"
+else
+  bad "scan -j 2 --stats sums the rules its chunks ran"; grep -h '^prefilter:' "$tmp/stats1" "$tmp/stats2"
+fi
+
 expect_rc "scan --format jsonl exits 0" 0 "$cli" scan --rules "$tmp/x.smc" --format jsonl "$flat"
 if [ -s "$tmp/out" ] && python3 -c 'import json,sys
 for l in open(sys.argv[1]):
