@@ -152,6 +152,9 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
   std::vector<std::vector<std::uint32_t>> by_pred(p.memo_size);
   std::vector<std::uint8_t> field_used(p.fields.size() + 1, 0);
   std::vector<std::vector<std::uint32_t>> rule_fields(n);  // fields of r's prefilter clauses
+  // field_rule[f] == r + 1: f is in rule_fields[r] already (a linear search per predicate was
+  // quadratic in a hostile image's one huge clause over many fields).
+  std::vector<std::uint32_t> field_rule(p.fields.size() + 1, 0);
   for (std::uint32_t r = 0; r < n; ++r) {
     const PrefilterSet& set = p.prefilter[r];
     // The clauses the literal index can decide (every predicate indexed or guarded); a rule
@@ -187,7 +190,10 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
         }
         std::uint32_t f = is_keyword_pred(p.preds[pr].kind) ? static_cast<std::uint32_t>(p.fields.size()) : p.preds[pr].field;
         field_used[f] = 1;
-        if (std::find(rule_fields[r].begin(), rule_fields[r].end(), f) == rule_fields[r].end()) rule_fields[r].push_back(f);
+        if (field_rule[f] != r + 1) {
+          field_rule[f] = r + 1;
+          rule_fields[r].push_back(f);
+        }
       }
     }
   }
