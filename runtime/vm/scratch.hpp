@@ -48,8 +48,13 @@ class Scratch {
   std::vector<std::uint8_t> scan_retry_;     // per field: LiteralIndex::scan's filter back-off
   std::vector<std::uint32_t> matched_;       // found true this record, in some clause
   std::vector<std::uint64_t> candidates_;    // rules to run this record (prefilter)
-  // Per rule with several prefilter clauses: gen_ << 3 | the clauses found this record.
-  std::vector<std::uint64_t> clauses_;
+  // Per rule with several prefilter clauses: the record's stamp << 3 | the clauses found this
+  // record. The stamp is gen_'s low 13 bits, and the array is cleared every 8,192 records: two
+  // bytes a rule keep it at 5.7 KB for the SigmaHQ Windows set (8-byte gen stamps made it 23 KB,
+  // and cachegrind counted 10% more D1 read misses with the clauses than without them).
+  std::vector<std::uint16_t> clauses_;
+  static constexpr std::uint32_t kClauseStampMask = 0x1FFF;
+  std::uint16_t clause_stamp() const { return static_cast<std::uint16_t>((gen_ & kClauseStampMask) << 3); }
   ScanCache scan_cache_;                     // literal-index scans across records (scan_cache.hpp)
   // Per field: the cache slot holding this record's raw value (gen == gen_), where regex
   // results on it are memoised across records (vm.cpp, match_regex).
@@ -111,10 +116,11 @@ class Scratch {
       std::fill(slot_.begin(), slot_.end(), SlotRef{});
       std::fill(key_hash_.begin(), key_hash_.end(), KeyHash{});
       std::fill(ip_gen_.begin(), ip_gen_.end(), 0);
-      std::fill(clauses_.begin(), clauses_.end(), 0);
       kw_values_gen_ = 0;
       gen_ = 1;
     }
+    // (A stale entry could only carry this record's stamp if it were 8,192 records old.)
+    if ((gen_ & kClauseStampMask) == 0 || gen_ == 1) std::fill(clauses_.begin(), clauses_.end(), 0);
   }
 };
 

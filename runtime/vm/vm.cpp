@@ -426,14 +426,14 @@ void run(const VerifiedProgram& p, Scratch& s, const Event& ev, std::vector<std:
     if (s.scan_gen_[f] != s.gen_) scan_field(p, s, ev, f);
   const auto& always = g ? g->always : p.always_run;
   std::copy(always.begin(), always.end(), s.candidates_.begin());
-  const std::uint64_t stamp = std::uint64_t{s.gen_} << 3;
+  const std::uint16_t stamp = s.clause_stamp();
   for (std::uint32_t pred : s.matched_)
     for (std::uint32_t k = p.pred_rules_begin[pred]; k < p.pred_rules_begin[pred + 1]; ++k) {
       const std::uint32_t e = p.pred_rules[k], r = e >> 2, tag = e & 3;
       if (tag != 0) {  // one clause of several: a candidate once all of them are found
-        std::uint64_t& m = s.clauses_[r];
-        if ((m & ~std::uint64_t{7}) != stamp) m = stamp;
-        m |= 1u << (tag - 1);
+        std::uint16_t& m = s.clauses_[r];
+        if ((m & ~7u) != stamp) m = stamp;
+        m = static_cast<std::uint16_t>(m | 1u << (tag - 1));
         if ((m & 7) != p.clause_full[r]) continue;
       }
       s.candidates_[r / 64] |= 1ull << (r % 64);

@@ -1126,6 +1126,28 @@ TEST_CASE("prefilter clauses: a rule runs only when every clause has a literal")
   CHECK(candidate(*off, "img-cli", image_only));
   const Fields both = {{"Channel", "Security"}, {"Image", "C:\\Windows\\cmdkey.exe"}, {"CommandLine", "cmdkey /l"}};
   CHECK(candidate(*on, "img-cli", both));
+  // One Scratch over 8,193 records: the clause marks carry a 13-bit record stamp, so the image
+  // found 8,192 records before must not count for a record that only has the command line.
+  {
+    const vm::VerifiedProgram& vp = on->verified();
+    vm::Scratch s(vp);
+    std::uint32_t rule = 0;
+    while (vp.rules[rule].title != "img-cli") ++rule;
+    auto run_one = [&](const Fields& f) {
+      Event ev(on->field_count());
+      for (std::size_t i = 0; i < on->field_count(); ++i)
+        if (auto it = f.find(std::string(on->field_name(i))); it != f.end()) ev.set(i, *it->second);
+      std::vector<std::uint32_t> out;
+      vm::run(vp, s, ev, out);
+      return ((s.candidates_[rule / 64] >> (rule % 64)) & 1) != 0;
+    };
+    const Fields cli_only = {{"Channel", "Security"}, {"Image", "C:\\Windows\\other.exe"}, {"CommandLine", "cmdkey /l"}};
+    const Fields neither = {{"Channel", "Security"}, {"Image", "C:\\x.exe"}};
+    CHECK_FALSE(run_one(image_only));
+    for (int i = 0; i < 8191; ++i) run_one(neither);
+    CHECK_FALSE(run_one(cli_only));
+    CHECK(run_one(both));
+  }
 
   Matcher mon(on), moff(off);
   using Set = std::set<std::string>;
