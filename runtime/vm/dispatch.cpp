@@ -80,7 +80,7 @@ namespace {
 constexpr std::uint64_t kHigh = 0x8080808080808080ull;
 
 // `w` with its upper-case ASCII bytes lower-cased; other bytes (>= 0x80 included) unchanged.
-std::uint64_t lower8(std::uint64_t w) { return w | (text::upper_ascii_mask8(w) >> 2); }
+std::uint64_t lower8(std::uint64_t w) { return text::lower_ascii8(w); }
 
 std::uint64_t load8(std::string_view v, std::size_t i) {  // zero-padded past the end
   std::uint64_t w = 0;

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/vm/text.hpp"
+
 namespace sigmatch::vm {
 
 class LiteralIndex {
@@ -286,7 +288,7 @@ class LiteralIndex {
       }
     }
   }
-  // Hashed verification (build, step 10): a candidate position i is checked by hashing the
+  // Hashed verification (chosen in build): a candidate position i is checked by hashing the
   // value's bytes [i, i + L) for each literal length L and probing a table of the literals,
   // instead of walking the trie. For IOC lists: Hashes carries 5,701 SigmaHQ literals of four
   // lengths (MD5=, SHA1=, SHA256=, IMPHASH= and the digest) behind four 4-byte prefixes, so
@@ -297,28 +299,21 @@ class LiteralIndex {
     std::memcpy(&w, p, 8);
     return w;
   }
-  // Upper-case ASCII letters lower-cased, 8 bytes at a time (the literals are folded).
-  static std::uint64_t lower8(std::uint64_t w) {
-    constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-    const std::uint64_t low = w & ~kHigh;
-    const std::uint64_t upper = (low + kOnes * (0x80 - 'A')) & ~(low + kOnes * (0x80 - 'Z' - 1)) & ~w & kHigh;
-    return w | upper >> 2;
-  }
-  // Of n >= 8 bytes, lower-cased: words, the last one overlapping.
+  // Of n >= 8 bytes, lower-cased (the literals are folded): words, the last one overlapping.
   static std::uint64_t folded_hash(const unsigned char* p, std::size_t n) {
     std::uint64_t h = n * 0x9E3779B97F4A7C15ull;
     auto mix = [&h](std::uint64_t w) {
       h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
       h ^= h >> 31;
     };
-    for (std::size_t i = 0; i + 8 < n; i += 8) mix(lower8(load8(p + i)));
-    mix(lower8(load8(p + n - 8)));
+    for (std::size_t i = 0; i + 8 < n; i += 8) mix(text::lower_ascii8(load8(p + i)));
+    mix(text::lower_ascii8(load8(p + n - 8)));
     return h;
   }
   static bool folded_equal(const unsigned char* v, const unsigned char* lit, std::size_t n) {
     for (std::size_t i = 0; i + 8 < n; i += 8)
-      if (lower8(load8(v + i)) != load8(lit + i)) return false;
-    return lower8(load8(v + n - 8)) == load8(lit + n - 8);
+      if (text::lower_ascii8(load8(v + i)) != load8(lit + i)) return false;
+    return text::lower_ascii8(load8(v + n - 8)) == load8(lit + n - 8);
   }
   template <class Fn>
   void hashed_verify(const unsigned char* v, std::size_t i, std::size_t n, Fn& on_match) const {

@@ -109,13 +109,12 @@ bool is_ascii(std::string_view in) {
 
 bool ascii_iequal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
-  auto lower = [](std::uint64_t w) { return w | upper_ascii_mask8(w) >> 2; };
   std::size_t i = 0;
   for (; i + 8 <= a.size(); i += 8) {
     std::uint64_t x, y;
     std::memcpy(&x, a.data() + i, 8);
     std::memcpy(&y, b.data() + i, 8);
-    if (lower(x) != lower(y)) return false;
+    if (lower_ascii8(x) != lower_ascii8(y)) return false;
   }
   for (; i < a.size(); ++i) {
     auto low = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c | 0x20 : c; };

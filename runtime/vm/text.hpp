@@ -25,6 +25,8 @@ inline std::uint64_t upper_ascii_mask8(std::uint64_t w) {
   const std::uint64_t low = w & ~kHigh;
   return (low + kOnes * (0x80 - 'A')) & ~(low + kOnes * (0x80 - 'Z' - 1)) & ~w & kHigh;
 }
+// The 8 bytes of w with their upper-case ASCII letters lower-cased.
+inline std::uint64_t lower_ascii8(std::uint64_t w) { return w | (upper_ascii_mask8(w) >> 2); }
 // No byte >= 0x80 (8 bytes at a time).
 bool is_ascii(std::string_view in);
 // ASCII with no upper-case letter: fold_case(in) == in without copying anything.
