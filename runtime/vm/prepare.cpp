@@ -133,6 +133,14 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
         p.pred_scan[i] = kNotScanned;
   }
 
+  p.field_flags.assign(p.field_index.size(), 0);
+  for (std::uint32_t f = 0; f < p.field_index.size(); ++f) {
+    const LiteralIndex& idx = p.field_index[f];
+    p.field_flags[f] = static_cast<std::uint8_t>(
+        (idx.empty() ? 0 : VerifiedProgram::kFieldIndexed) | (idx.folds_ascii() ? VerifiedProgram::kFieldFoldsAscii : 0) |
+        (f < p.fields.size() && !p.field_guards[f].empty() ? VerifiedProgram::kFieldGuarded : 0));
+  }
+
   // Field scans only: the keyword index is scanned once over the record's joined values.
   p.use_scan_cache =
       options.scan_cache && std::any_of(p.field_index.begin(), p.field_index.end() - 1,
@@ -142,8 +150,9 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
   // byte none of them contains cannot create or hide a match (vm.cpp, fold_values).
   const LiteralIndex& kw = p.field_index[p.fields.size()];
   p.kw_separator = kw.empty() ? 0 : kw.unused_byte();
-  // (pred_rules entries keep a rule number in 30 bits; no image holds 2^30 rules.)
-  p.use_prefilter = options.prefilter && p.has_prefilter && p.rules.size() < (1u << 30) && find_blocks(p);
+  // (pred_rules entries keep a rule number in 27 bits; no image holds 2^27 rules.)
+  p.use_prefilter = options.prefilter && p.has_prefilter &&
+                    p.rules.size() < (1u << (32 - VerifiedProgram::kEntryRuleShift)) && find_blocks(p);
   p.pred_fans_out.assign((p.memo_size + 63) / 64, 0);  // (none without the prefilter)
   if (!p.use_prefilter) return;
   const std::size_t n = p.rules.size();
@@ -177,7 +186,8 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
     }
     if (clauses.size() > 1) p.clause_full[r] = static_cast<std::uint8_t>((1u << clauses.size()) - 1);
     for (std::size_t c = 0; c < clauses.size(); ++c) {
-      const std::uint32_t entry = r << 2 | (clauses.size() == 1 ? 0 : static_cast<std::uint32_t>(c) + 1);
+      const std::uint32_t entry = r << VerifiedProgram::kEntryRuleShift | std::uint32_t{p.clause_full[r]} << 2 |
+                                  (clauses.size() == 1 ? 0 : static_cast<std::uint32_t>(c) + 1);
       for (std::uint32_t pr : *clauses[c]) {
         // (A clause may list a predicate twice, and two regexes share guards: once per clause.)
         auto add = [&](std::uint32_t id) {

@@ -248,7 +248,7 @@ bool match_regex(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uin
   if (p.use_scan_cache) {
     Scratch::SlotRef& slot = s.slot_[f];
     if (slot.gen != s.gen_) {
-      if (!p.field_index[f].empty()) {
+      if (p.field_indexed(f)) {
         if (s.scan_gen_[f] != s.gen_) scan_field(p, s, ev, f);
       } else if (cache.use(f, text.size())) {  // (an eq-only field's scan is not cached)
         const std::uint64_t h = ScanCache::hash(f, text);
@@ -314,13 +314,13 @@ void scan_field(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint
   const FieldValue& fv = ev.get(f);
   if (fv.state != ValueState::kPresent) return;
   auto fold = [&] { return s.folded(f, fv.text); };
-  if (idx.empty()) {  // eq literals only: one probe, cheaper than a cache lookup
+  if (!p.field_indexed(f)) {  // eq literals only: one probe, cheaper than a cache lookup
     p.eq_index.find(f, fv.text, fold, hit);
     return;
   }
   // (prefetch_slot hashed the value only after finding it ASCII.)
   const bool ascii = s.key_hash_[f].gen == s.gen_ || text::is_ascii(fv.text);
-  if (!p.field_guards[f].empty() && !ascii) {
+  if (p.field_guarded(f) && !ascii) {
     // Regex guards hold on ASCII text only (regex_guard.hpp): on this value every guard of the
     // field counts as found, and the scan bypasses the cache (its folded key could be an ASCII
     // value's, which must not replay these guards, nor they its).
@@ -328,7 +328,7 @@ void scan_field(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint
     scan_value(p, idx, s, f, s.folded(f, fv.text), false, false, hit);
     return;
   }
-  const std::string_view v = idx.folds_ascii() && ascii ? fv.text : s.folded(f, fv.text);
+  const std::string_view v = p.field_folds_ascii(f) && ascii ? fv.text : s.folded(f, fv.text);
   scan_value(p, idx, s, f, v, v.data() == fv.text.data() && v.size() == fv.text.size(), true, hit);
 }
 
@@ -341,8 +341,7 @@ namespace {
 // probe's first load was a third of scan_value's samples in perf).
 void prefetch_slot(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t f) {
   if (f >= p.fields.size() || s.scan_gen_[f] == s.gen_) return;  // keywords; decided by dispatch
-  const LiteralIndex& idx = p.field_index[f];
-  if (idx.empty() || !idx.folds_ascii()) return;
+  if (!p.field_indexed(f) || !p.field_folds_ascii(f)) return;
   const FieldValue& fv = ev.get(f);
   if (fv.state != ValueState::kPresent || !s.scan_cache_.would_use(f, fv.text.size()) || !text::is_ascii(fv.text))
     return;
@@ -429,12 +428,12 @@ void run(const VerifiedProgram& p, Scratch& s, const Event& ev, std::vector<std:
   const std::uint16_t stamp = s.clause_stamp();
   for (std::uint32_t pred : s.matched_)
     for (std::uint32_t k = p.pred_rules_begin[pred]; k < p.pred_rules_begin[pred + 1]; ++k) {
-      const std::uint32_t e = p.pred_rules[k], r = e >> 2, tag = e & 3;
+      const std::uint32_t e = p.pred_rules[k], r = e >> VerifiedProgram::kEntryRuleShift, tag = e & 3;
       if (tag != 0) {  // one clause of several: a candidate once all of them are found
         std::uint16_t& m = s.clauses_[r];
         if ((m & ~7u) != stamp) m = stamp;
         m = static_cast<std::uint16_t>(m | 1u << (tag - 1));
-        if ((m & 7) != p.clause_full[r]) continue;
+        if ((m & 7) != ((e >> 2) & 7)) continue;  // (the entry carries clause_full[r])
       }
       s.candidates_[r / 64] |= 1ull << (r % 64);
     }
