@@ -266,7 +266,7 @@ void build_dispatch(VerifiedProgram& p,
   result[1].resize(nrules);
   std::vector<State> st;
   for (std::uint32_t r = 0; r < nrules; ++r) {
-    const std::uint32_t begin = p.rule_begin[r], end = p.rule_end[r];
+    const std::uint32_t begin = p.rule_code[r].begin, end = p.rule_code[r].end;
     st.assign(end - begin, State{});
     st[0].reached = true;
     State matched;
@@ -338,7 +338,7 @@ void build_dispatch(VerifiedProgram& p,
     kw_total += p.pred_indexed(i) && is_keyword_pred(p.preds[i].kind);
   if (kw_total != 0)
     for (std::uint32_t r = 0; r < nrules; ++r) {
-      for (std::uint32_t pc = p.rule_begin[r]; pc < p.rule_end[r]; ++pc) {
+      for (std::uint32_t pc = p.rule_code[r].begin; pc < p.rule_code[r].end; ++pc) {
         const bytecode::Insn& in = p.code[pc];
         if (static_cast<bytecode::Op>(in.op) == bytecode::Op::kTest && p.pred_indexed(in.a) &&
             is_keyword_pred(p.preds[in.a].kind))

@@ -28,16 +28,14 @@ bool literal_mode(const Pred& pr, LiteralIndex::Mode* mode) {
 // order, every jump inside a block lands within it (or just after its MATCH), then HALT.
 bool find_blocks(VerifiedProgram& p) {
   const std::size_t n = p.rules.size();
-  p.rule_begin.assign(n, 0);
-  p.rule_end.assign(n, 0);
+  p.rule_code.assign(n, {});
   std::uint32_t begin = 0, next_rule = 0;
   for (std::uint32_t pc = 0; pc < p.code.size(); ++pc) {
     const bytecode::Insn& in = p.code[pc];
     auto op = static_cast<bytecode::Op>(in.op);
     if (op == bytecode::Op::kMatch) {
       if (in.a != next_rule) return false;
-      p.rule_begin[next_rule] = begin;
-      p.rule_end[next_rule] = pc + 1;
+      p.rule_code[next_rule] = {begin, pc + 1};
       ++next_rule;
       begin = pc + 1;
     } else if (op == bytecode::Op::kHalt) {
@@ -46,12 +44,12 @@ bool find_blocks(VerifiedProgram& p) {
   }
   if (next_rule != n || begin + 1 != p.code.size()) return false;
   for (std::uint32_t r = 0; r < n; ++r) {
-    for (std::uint32_t pc = p.rule_begin[r]; pc < p.rule_end[r]; ++pc) {
+    for (std::uint32_t pc = p.rule_code[r].begin; pc < p.rule_code[r].end; ++pc) {
       const bytecode::Insn& in = p.code[pc];
       const auto& info = bytecode::kOpInfo[in.op];
       const std::uint32_t ops[3] = {in.a, in.b, in.c};
       for (int k = 0; k < 3; ++k)
-        if (info.kinds[k] == bytecode::OperandKind::kTarget && ops[k] > p.rule_end[r]) return false;
+        if (info.kinds[k] == bytecode::OperandKind::kTarget && ops[k] > p.rule_code[r].end) return false;
     }
   }
   return true;
@@ -133,6 +131,9 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
         p.pred_scan[i] = kNotScanned;
   }
 
+  for (bytecode::Insn& in : p.code)
+    if (static_cast<bytecode::Op>(in.op) == bytecode::Op::kTest && in.a < p.pred_scan.size())
+      in.scan = p.pred_scan[in.a] < bytecode::kNoScan ? static_cast<std::uint16_t>(p.pred_scan[in.a]) : bytecode::kNoScan;
   p.field_flags.assign(p.field_index.size(), 0);
   for (std::uint32_t f = 0; f < p.field_index.size(); ++f) {
     const LiteralIndex& idx = p.field_index[f];

@@ -93,7 +93,10 @@ struct VerifiedProgram {
   // Per predicate: the field whose scan decides it (its literal index and/or eq_index; or
   // fields.size() for the keyword index), or kNotScanned. What eval_pred needs in one load.
   std::vector<std::uint32_t> pred_scan;
-  std::vector<std::uint32_t> rule_begin, rule_end;  // per rule: code block [begin, end)
+  struct CodeSpan {
+    std::uint32_t begin = 0, end = 0;
+  };
+  std::vector<CodeSpan> rule_code;  // per rule: code block [begin, end) (one load starts a rule)
   bool use_prefilter = false;                       // blocks well-formed and prefilter present
   bool use_dispatch = false;              // use_prefilter and the dispatch table was built
   bool use_scan_cache = false;            // literal-index scans memoised per thread

@@ -355,7 +355,7 @@ void prefetch_slot(const VerifiedProgram& p, Scratch& s, const Event& ev, std::u
 bool eval_slow(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t i) {
   const std::uint32_t f = p.pred_scan[i];
   if (f != kNotScanned) {  // decided by field f's scan: found (memoised) or false
-    scan_field(p, s, ev, f);
+    if (s.scan_gen_[f] != s.gen_) scan_field(p, s, ev, f);  // (scanned: an exec test's kNoScan)
     return s.memo_decided(i) && s.memo_value(i);
   }
   bool r = eval_uncached(p, s, ev, i);
@@ -372,6 +372,14 @@ inline bool eval_fast(const VerifiedProgram& p, Scratch& s, const Event& ev, std
   const std::uint32_t f = p.pred_scan[i];
   if (f != kNotScanned && s.scan_gen_[f] == s.gen_) return false;
   return eval_slow(p, s, ev, i);
+}
+
+// eval_fast for a TEST instruction: the scan field comes with the instruction.
+inline bool eval_test(const VerifiedProgram& p, Scratch& s, const Event& ev, const bytecode::Insn& in) {
+  const std::uint32_t m = s.memo_[in.a];
+  if (m >> 1 == s.gen_) return m & 1;
+  if (in.scan != bytecode::kNoScan && s.scan_gen_[in.scan] == s.gen_) return false;
+  return eval_slow(p, s, ev, in.a);
 }
 
 }  // namespace
@@ -391,7 +399,7 @@ void exec(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t p
   while (pc < end) {
     const bytecode::Insn& in = code[pc];
     switch (static_cast<Op>(in.op)) {
-      case Op::kTest: pc = eval_fast(p, s, ev, in.a) ? in.b : in.c; break;
+      case Op::kTest: pc = eval_test(p, s, ev, in) ? in.b : in.c; break;
       case Op::kMatch: out.push_back(in.a); ++pc; break;
       case Op::kJump: pc = in.b; break;
       case Op::kHalt: return;
@@ -443,7 +451,7 @@ void run(const VerifiedProgram& p, Scratch& s, const Event& ev, std::vector<std:
     for (std::uint64_t bits = s.candidates_[w]; bits != 0; bits &= bits - 1) {
       std::uint32_t r = static_cast<std::uint32_t>(w * 64 + __builtin_ctzll(bits));
       ++s.rules_run_;
-      exec(p, s, ev, p.rule_begin[r], p.rule_end[r], out);
+      exec(p, s, ev, p.rule_code[r].begin, p.rule_code[r].end, out);
     }
   }
 }
