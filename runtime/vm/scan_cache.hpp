@@ -22,8 +22,9 @@ namespace sigmatch::vm {
 
 class ScanCache {
  public:
-  // 16,384 slots of 256 bytes: 4 MiB of address space per Matcher (calloc'd: the pages are
-  // committed as slots fill, so a Matcher that sees few values costs little). Sized from the
+  // 16,384 slots of 256 bytes: 4 MiB of address space per Matcher (anonymous memory: the pages
+  // are committed as slots fill, so a Matcher that sees few values costs little; on Linux in
+  // 2 MiB huge pages where the kernel grants them, see scan_cache.cpp). Sized from the
   // benchmark workload, whose process events carry ~5,000 distinct command lines: at 4,096
   // slots they evicted each other.
   static constexpr std::size_t kDefaultSlots = 1u << 14;
@@ -220,7 +221,10 @@ class ScanCache {
   }
   static const unsigned char* key_of(const Slot& s) { return s.data + s.npreds * (s.wide ? 4u : 2u); }
   struct Free {
-    void operator()(Slot* p) const { std::free(p); }
+    Free() noexcept : mapped(0) {}  // (no member initializer: ScanCache() = default needs it)
+    explicit Free(std::size_t bytes) noexcept : mapped(bytes) {}
+    std::size_t mapped;  // bytes mmap'd (scan_cache.cpp, allocate), else 0: calloc'd
+    void operator()(Slot* p) const;
   };
   struct Gate {
     std::uint16_t lookups = 0, hits = 0, skip = 0;
