@@ -232,7 +232,7 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells, b
   has_filter_ = folds_ascii_ && count > 1 && (hashed_ || literals_.size() <= kMaxFilterLiterals);
   for (std::string_view lit : literals_) has_filter_ &= lit.empty() || lit.size() >= 4;
   hashed_ = hashed_ && has_filter_;
-  if (hashed_) build_hashed(lengths);
+  if (hashed_) build_hashed(lengths, prefixes.size());
   if (has_filter_ && !hashed_) {
     std::vector<std::uint32_t> dfs(count, 0), dfs_order;
     dfs_order.reserve(count);
@@ -293,7 +293,7 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells, b
 
 // The table hashed_verify probes: one key per distinct literal (a literal may stand for several
 // patterns), open addressing at a load of at most one half.
-void LiteralIndex::build_hashed(const std::vector<std::uint32_t>& lengths) {
+void LiteralIndex::build_hashed(const std::vector<std::uint32_t>& lengths, std::size_t prefixes) {
   hashed_lengths_ = lengths;
   std::vector<std::uint32_t> ids;
   for (std::uint32_t id = 0; id < patterns_.size(); ++id)
@@ -312,6 +312,21 @@ void LiteralIndex::build_hashed(const std::vector<std::uint32_t>& lengths) {
     }
     hashed_out_.push_back(ids[k]);
     hashed_keys_.back().out_end = static_cast<std::uint32_t>(hashed_out_.size());
+  }
+  {
+    std::size_t psize = 8;  // (prefixes <= kMaxFilterLiterals: the probe's >> 16 covers it)
+    while (psize < 2 * prefixes) psize *= 2;
+    hashed_prefixes_.assign(psize, HashedPrefix{});
+    const std::uint32_t pmask = static_cast<std::uint32_t>(psize - 1);
+    for (const HashedKey& key : hashed_keys_) {
+      std::uint32_t x;
+      std::memcpy(&x, hashed_bytes_.data() + key.offset, 4);
+      const std::uint32_t bit = 1u << (std::lower_bound(lengths.begin(), lengths.end(), key.length) - lengths.begin());
+      std::uint32_t slot = (x * kFilterMul) >> 16 & pmask;
+      while (hashed_prefixes_[slot].lengths != 0 && hashed_prefixes_[slot].prefix != x) slot = (slot + 1) & pmask;
+      hashed_prefixes_[slot].prefix = x;
+      hashed_prefixes_[slot].lengths |= bit;
+    }
   }
   std::size_t size = 16;
   while (size < 2 * hashed_keys_.size()) size *= 2;

@@ -172,7 +172,7 @@ class LiteralIndex {
   static constexpr std::size_t kSimdReach = 32 + kSimdBytes - 1;
   std::uint32_t simd_mask(const unsigned char* p) const;
   void build_simd_tables();
-  void build_hashed(const std::vector<std::uint32_t>& lengths);
+  void build_hashed(const std::vector<std::uint32_t>& lengths, std::size_t prefixes);
   // Reports every literal that starts at i, walking the depth-first trie along v[i..] by byte
   // class (so upper-case ASCII walks like lower case). False when the budget ran out (what was
   // reported stays reported; the caller rescans).
@@ -315,10 +315,25 @@ class LiteralIndex {
       if (text::lower_ascii8(load8(v + i)) != load8(lit + i)) return false;
     return text::lower_ascii8(load8(v + n - 8)) == load8(lit + n - 8);
   }
+  // The lengths (bits over hashed_lengths_) of the literals that start with the 4 folded bytes
+  // x; 0 when none does (the filter's hash bit was a collision).
+  std::uint32_t hashed_lengths_of(std::uint32_t x) const {
+    const std::uint32_t mask = static_cast<std::uint32_t>(hashed_prefixes_.size() - 1);
+    for (std::uint32_t slot = (x * kFilterMul) >> 16 & mask;; slot = (slot + 1) & mask) {
+      const HashedPrefix& e = hashed_prefixes_[slot];
+      if (e.lengths == 0 || e.prefix == x) return e.lengths;
+    }
+  }
   template <class Fn>
   void hashed_verify(const unsigned char* v, std::size_t i, std::size_t n, Fn& on_match) const {
     const std::size_t mask = hashed_table_.size() - 1;
-    for (std::uint32_t len : hashed_lengths_) {  // ascending
+    std::uint32_t x;
+    std::memcpy(&x, v + i, 4);  // (a candidate has 4 bytes: the filter read them)
+    // Only the lengths of literals with these first 4 bytes: Hashes' IOC literals behind
+    // "md5=" all have one length, so a candidate costs one hash and one probe, not four.
+    for (std::uint32_t bits = hashed_lengths_of(static_cast<std::uint32_t>(text::lower_ascii8(x))); bits != 0;
+         bits &= bits - 1) {
+      const std::uint32_t len = hashed_lengths_[__builtin_ctz(bits)];  // ascending
       if (len > n - i) return;
       const std::uint64_t h = folded_hash(v + i, len);
       for (std::size_t slot = h & mask;; slot = (slot + 1) & mask) {
@@ -346,6 +361,12 @@ class LiteralIndex {
   };
   bool hashed_ = false;
   std::vector<std::uint32_t> hashed_lengths_;  // distinct literal lengths, ascending
+  // Folded 4-byte prefix -> the lengths of the literals starting with it (bit j: length
+  // hashed_lengths_[j]); open addressing, at most half full, lengths == 0 marks an empty slot.
+  struct HashedPrefix {
+    std::uint32_t prefix = 0, lengths = 0;
+  };
+  std::vector<HashedPrefix> hashed_prefixes_;
   std::vector<HashedKey> hashed_keys_;         // one per distinct literal
   std::vector<std::uint32_t> hashed_table_;    // open addressing: key index + 1, 0 = empty
   std::vector<std::uint32_t> hashed_out_;
@@ -404,6 +425,7 @@ class LiteralIndex {
   static constexpr std::size_t kVerifyPerByte = 8;
   static constexpr std::uint8_t kSkipAfterFail = 63;
   static constexpr std::size_t kMaxFilterLiterals = 4096;  // past this the bits fill up
+  static_assert(2 * kMaxFilterLiterals <= (1u << 16), "hashed_lengths_of probes with 16 hash bits");
   static constexpr std::size_t kMaxSimdLiterals = 512;     // past a few hundred: little filtered
   // Dense DFA rows over byte classes: every byte that occurs in no literal shares class 0 (it
   // always leads back to the root), the others get one class each. CommandLine's 11,139

@@ -398,6 +398,8 @@ TEST_CASE("LiteralIndex: hashed verification agrees with a naive search") {
     const auto& [name, len] = kinds[i % 4];
     lits.push_back(name + digest(len));
   }
+  // Prefixes shared by literals of several lengths (hashed_lengths_of gives more than one).
+  for (int i = 0; i < 60; ++i) lits.push_back(i % 2 ? "md5=" + digest(40) : "sha1=" + digest(32));
   lits.push_back(lits[5]);  // the same literal, another pattern (and mode)
   LiteralIndex idx, scalar;
   for (LiteralIndex* x : {&idx, &scalar})
