@@ -31,6 +31,17 @@ class LiteralIndex {
   bool build(std::size_t dense_cells = kDenseCells, std::size_t all_dense_cells = kAllDenseCells,
              bool simd = true);
   bool empty() const { return patterns_.empty(); }
+  // Before build(): whether build() will give the index no filter, whatever literals are added
+  // (so literals under 4 bytes cost it nothing): it already has one under 4 bytes, or more than
+  // kMaxFilterLiterals and one too short for hashed verification.
+  bool filter_ruled_out() const {
+    bool under4 = false, unhashable = false;
+    for (std::string_view lit : literals_) {
+      under4 |= !lit.empty() && lit.size() < 4;
+      unhashable |= !lit.empty() && lit.size() < kHashedMinLength;
+    }
+    return under4 || (literals_.size() > kMaxFilterLiterals && unhashable);
+  }
   // A byte that occurs in no literal (it resets every match), or -1; valid after build().
   int unused_byte() const {
     for (int c = 0; c < 256; ++c)

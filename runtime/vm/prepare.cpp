@@ -88,14 +88,18 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
     std::vector<std::uint8_t> wanted(p.preds.size(), 0);
     for (const PrefilterSet& set : p.prefilter)
       for (std::uint32_t pr : set.preds) wanted[pr] = 1;
-    std::unordered_map<const RE2*, std::vector<std::string>> analysed;
+    std::map<std::pair<const RE2*, bool>, std::vector<std::string>> analysed;
+    // Per field, before any guard is added: guards under 3 bytes cost its scan nothing.
+    std::vector<std::uint8_t> short_guards(p.fields.size());
+    for (std::uint32_t f = 0; f < p.fields.size(); ++f) short_guards[f] = p.field_index[f].filter_ruled_out();
     std::map<std::pair<std::uint32_t, std::string>, std::uint32_t> ids;
     std::size_t analyses = 0, bytes = 0;
     for (std::uint32_t i = 0; i < p.preds.size(); ++i) {
       const Pred& pr = p.preds[i];
       if (!wanted[i] || pr.kind != PredKind::kRegex || pr.field >= p.fields.size() || !pr.re) continue;
-      auto [at, fresh_re] = analysed.try_emplace(pr.re);
-      if (fresh_re && ++analyses <= kMaxGuardedRegexes) at->second = regex_guard(*pr.re);
+      const bool short_ok = short_guards[pr.field];
+      auto [at, fresh_re] = analysed.try_emplace({pr.re, short_ok});
+      if (fresh_re && ++analyses <= kMaxGuardedRegexes) at->second = regex_guard(*pr.re, short_ok);
       std::vector<std::uint32_t> mine;
       for (const std::string& lit : at->second) {
         auto found = ids.find({pr.field, lit});

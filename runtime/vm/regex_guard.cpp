@@ -7,9 +7,9 @@
 
 namespace sigmatch::vm {
 
-std::vector<std::string> regex_guard(const RE2& re) {
+std::vector<std::string> regex_guard(const RE2& re, bool short_ok) {
   if (re.pattern().size() > kMaxGuardPatternBytes) return {};
-  re2::FilteredRE2 f(kMinGuardBytes);
+  re2::FilteredRE2 f(short_ok ? 1 : kMinGuardBytes);
   int id = 0;
   if (f.Add(re.pattern(), re.options(), &id) != RE2::NoError) return {};
   std::vector<std::string> atoms;
@@ -20,15 +20,22 @@ std::vector<std::string> regex_guard(const RE2& re) {
   // the prefilter rejects it. All ASCII atoms guard it unless it passes with none; then drop
   // atoms one by one, shortest first (the longer a literal, the rarer), while the rest still
   // guard it.
-  std::vector<int> ascii;
-  for (int k = 0; k < static_cast<int>(atoms.size()); ++k)
-    if (std::none_of(atoms[k].begin(), atoms[k].end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+  // A short atom with no rare byte is taken as found whatever the text (it cannot guard).
+  std::vector<int> ascii, common;
+  for (int k = 0; k < static_cast<int>(atoms.size()); ++k) {
+    const std::string& a = atoms[k];
+    if (std::any_of(a.begin(), a.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) continue;
+    if (a.size() < static_cast<std::size_t>(kMinGuardBytes) &&
+        a.find_first_of(kRareGuardBytes) == std::string::npos)
+      common.push_back(k);
+    else
       ascii.push_back(k);
-  if (ascii.empty() || ascii.size() > 4 * kMaxGuards) return {};  // (bounds the load's work)
+  }
+  if (ascii.empty() || ascii.size() + common.size() > 4 * kMaxGuards) return {};  // (bounds the load's work)
   std::vector<int> potentials;
   std::vector<bool> in(atoms.size(), false);
   auto guards = [&] {
-    std::vector<int> found;
+    std::vector<int> found = common;
     for (int k : ascii)
       if (!in[k]) found.push_back(k);
     f.AllPotentials(found, &potentials);

@@ -19,9 +19,15 @@ namespace sigmatch::vm {
 // The guard literals of `re` (lower-case ASCII, distinct, at least kMinGuardBytes each), or
 // none when the regex has no such set (it can match without any literal of 3+ bytes, or its
 // literals are not ASCII, or there would be more than kMaxGuards).
-std::vector<std::string> regex_guard(const RE2& re);
+// `short_ok`: literals of 1 or 2 bytes may guard too, when they hold a byte that command lines
+// and paths rarely do (kRareGuardBytes: a PowerShell backtick, `${`, `"{`); vm::prepare asks
+// for them only on a field whose automaton has no filter to lose (a literal under 4 bytes turns
+// the filter off). A short literal without such a byte ("-f", "\\", ".") would guard nothing:
+// it occurs in most values, and each occurrence is a report.
+std::vector<std::string> regex_guard(const RE2& re, bool short_ok = false);
 
 inline constexpr int kMinGuardBytes = 3;
+inline constexpr std::string_view kRareGuardBytes = "`${}^~";
 inline constexpr std::size_t kMaxGuards = 64;
 // Longer patterns get no guards (the prefilter analysis grows with the pattern), and guard
 // literals are cut to their first kMaxGuardLiteralBytes (a text holding a literal holds its

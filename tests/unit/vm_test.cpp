@@ -1011,6 +1011,21 @@ TEST_CASE("regex_guard: literals a regex needs, minimal, ASCII, or none") {
   CHECK(guard("ab.*cd").empty());                                   // literals under 3 bytes
   CHECK(guard("(?:mimikatz|.)").empty());                           // matches without one
   CHECK(guard("\xc3\xa9t\xc3\xa9").empty());                        // its one literal is not ASCII
+  // Short guards (a field whose automaton has no filter): only literals with a rare byte.
+  auto short_guard = [](const std::string& pattern) {
+    RE2 re(pattern);
+    REQUIRE(re.ok());
+    std::vector<std::string> g = vm::regex_guard(re, true);
+    return std::set<std::string>(g.begin(), g.end());
+  };
+  CHECK(short_guard("\\w+`(?:\\w+|-|.)`[\\w+|\\s]") == Set{"`"});  // PowerShell token obfuscation
+  CHECK(guard("\\w+`(?:\\w+|-|.)`[\\w+|\\s]").empty());             // (not without short_ok)
+  // "-f" is common: the guards are RE2's "{0}" .. "{9}" (an OR: all of them).
+  CHECK(short_guard("\"(?:\\{\\d\\})+\"\\s*-f").size() == 10);
+  CHECK(short_guard("(?i)\\$\\{`?e`?n`?v").size() == 1);
+  CHECK(short_guard("ab.*cd").empty());                   // common short literals guard nothing
+  CHECK(short_guard("\\\\[a-z]{1,32}\\.[a-z]").empty());  // backslash and dot, in most paths
+  CHECK(short_guard("werfaultsecure\\.exe") == Set{"werfaultsecure.exe"});
 }
 
 // Guarded regexes, case-insensitive ones included, match exactly what RE2 matches: ASCII
@@ -1067,6 +1082,44 @@ TEST_CASE("regex guards: rules needing a regex run where it can match, and nowhe
       CHECK(match(moff, {{"Channel", "Security"}, {"CommandLine", value}}).size() == want);
     }
   }
+}
+
+// A field whose automaton has no filter anyway (here: a literal under 4 bytes) also takes
+// guards of 1 or 2 bytes holding a rare byte: a backtick regex joins the prefilter there, and
+// matches exactly as without guards, on values with and without the guard, through the cache.
+TEST_CASE("regex guards: short guards on a field without a filter") {
+  std::vector<std::pair<std::string, std::string>> sources = {
+      {"a.yml", rule("tick", "    selection:\n        CommandLine|re: '\\w+`(?:\\w+|-|.)`[\\w+|\\s]'\n")},
+      {"b.yml", rule("short-lit", "    selection:\n        CommandLine|contains: 'ab'\n")},
+      {"c.yml", rule("tick-image", "    selection:\n        Image|re: '\\w+`\\w+`'\n        Image|contains: 'powershell'\n")},
+  };
+  LoadOptions no_guards;
+  no_guards.regex_guards = false;
+  const auto [on, off] = load_both(sources, no_guards);
+  const vm::VerifiedProgram& vp = on->verified();
+  auto always = [](const vm::VerifiedProgram& v, std::string_view title) {
+    for (std::uint32_t r = 0; r < v.rules.size(); ++r)
+      if (v.rules[r].title == title) return ((v.always_run[r / 64] >> (r % 64)) & 1) != 0;
+    FAIL("no rule " << title);
+    return false;
+  };
+  CHECK_FALSE(always(vp, "tick"));
+  CHECK(always(off->verified(), "tick"));
+  // Image's automaton has a filter ("powershell"): no short guard is added to it.
+  for (std::uint32_t f = 0; f < vp.fields.size(); ++f)
+    if (vp.fields[f] == "Image") CHECK(vp.field_index[f].has_filter());
+  Matcher mon(on), moff(off);
+  const char* values[] = {"IN`V`o`Ke-eXpression", "in`v`", "no ticks here", "a`b", "tab`le` x", "`", ""};
+  for (const char* cmd : values)
+    for (const char* image : {"c:\\powershell.exe", "c:\\power`shell`s"}) {
+      CAPTURE(cmd);
+      CAPTURE(image);
+      for (int twice = 0; twice < 2; ++twice) {
+        const Fields f = {{"Channel", "Security"}, {"CommandLine", cmd}, {"Image", image}};
+        CHECK(match(mon, f) == match(moff, f));
+      }
+    }
+  CHECK(match(mon, {{"Channel", "Security"}, {"CommandLine", "IN`V`o`Ke x"}}).size() == 1);
 }
 
 // Prefilter clauses (format.hpp, kPrefilterMore): a rule is a candidate only when a literal of
