@@ -542,7 +542,7 @@ int main(int argc, char** argv) {
   scan->add_option("--shapes", shapes, "shape mapping JSON (default: built in)");
   scan->add_option("-j,--jobs", jobs, "threads for JSONL files (output order is kept)")->check(CLI::Range(1, 256));
   bool no_dispatch = false, no_prefilter = false, no_scan_cache = false, no_regex_guards = false,
-       no_prefilter_clauses = false;
+       no_prefilter_clauses = false, no_kill_lists = false;
   scan->add_flag("--no-dispatch", no_dispatch, "benchmark switch: no Channel/EventID dispatch (same matches)");
   scan->add_flag("--no-prefilter", no_prefilter, "benchmark switch: run every rule on every record (same matches)");
   scan->add_flag("--no-scan-cache", no_scan_cache, "benchmark switch: scan every value, even one seen before (same matches)");
@@ -550,6 +550,8 @@ int main(int argc, char** argv) {
                  "benchmark switch: rules that need a regex run on every record of their group (same matches)");
   scan->add_flag("--no-prefilter-clauses", no_prefilter_clauses,
                  "benchmark switch: a rule runs when a literal of its first prefilter clause occurs (same matches)");
+  scan->add_flag("--no-kill-lists", no_kill_lists,
+                 "benchmark switch: rules with no required literal run even where a found literal rules them out (same matches)");
   scan->footer(
       exit_codes("every input scanned, whether or not anything matched (malformed records are\n"
                  "     reported on stderr, counted and skipped)",
@@ -598,6 +600,7 @@ int main(int argc, char** argv) {
     g_load_options.scan_cache = !no_scan_cache;
     g_load_options.regex_guards = !no_regex_guards;
     g_load_options.prefilter_clauses = !no_prefilter_clauses;
+    g_load_options.kill_lists = !no_kill_lists;
     if (*scan) return cmd_scan(rules, inputs, format, stats, strict, opt_level, shapes, jobs);
     if (*explain) return cmd_explain(paths, emit, opt_level);
     if (*test) return cmd_test(paths, opt_level);

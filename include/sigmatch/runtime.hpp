@@ -40,6 +40,10 @@ struct LoadOptions {
   // Require a literal of every clause the compiler found for a rule (up to 3: e.g. one of its
   // images and one of its command-line fragments), not just of the first, before running it.
   bool prefilter_clauses = true;
+  // Skip a rule that runs on every record of its group (no literal it needs) when the record
+  // holds a literal that makes it false whatever else it holds (e.g. the Image suffix a
+  // negation-only rule excludes).
+  bool kill_lists = true;
 };
 
 class Program {

@@ -2,6 +2,8 @@
 #include "runtime/vm/prepare.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <optional>
 
 #include "runtime/bytecode/opcodes.hpp"
 #include "runtime/vm/dispatch.hpp"
@@ -53,6 +55,62 @@ bool find_blocks(VerifiedProgram& p) {
     }
   }
   return true;
+}
+
+// Kill lists (program.hpp, CodeSpan): per always-run rule, the scan-decided predicates that
+// every path from the block's start to its MATCH tests false. A must-analysis over the block
+// (jumps go forward: one pass in pc order): the set a path carries grows by p on a TEST p's
+// false edge, and paths meet by intersection. Sets are capped at kMaxKills (any subset of a
+// kill list is one too), so a hostile block costs O(length * kMaxKills).
+constexpr std::size_t kMaxKills = 16;
+
+void find_kills(VerifiedProgram& p) {
+  using Set = std::vector<std::uint32_t>;  // sorted
+  auto meet = [](std::optional<Set>& into, const Set& s) {
+    if (!into) {
+      into = s;
+      return;
+    }
+    Set both;
+    std::set_intersection(into->begin(), into->end(), s.begin(), s.end(), std::back_inserter(both));
+    *into = std::move(both);
+  };
+  std::vector<std::optional<Set>> st;
+  for (std::uint32_t r = 0; r < p.rules.size(); ++r) {
+    VerifiedProgram::CodeSpan& span = p.rule_code[r];
+    span.kill_begin = span.kill_end = static_cast<std::uint32_t>(p.rule_kills.size());
+    if (!((p.always_run[r / 64] >> (r % 64)) & 1) || span.end <= span.begin) continue;
+    st.assign(span.end - span.begin, std::nullopt);
+    st[0] = Set{};
+    std::optional<Set> at_match;
+    auto flow = [&](std::uint32_t target, const Set& s) {
+      if (target < span.end) meet(st[target - span.begin], s);  // (end: past MATCH, the rule failed)
+    };
+    for (std::uint32_t pc = span.begin; pc < span.end; ++pc) {
+      if (!st[pc - span.begin]) continue;  // unreachable
+      const Set cur = std::move(*st[pc - span.begin]);
+      const bytecode::Insn& in = p.code[pc];
+      switch (static_cast<bytecode::Op>(in.op)) {
+        case bytecode::Op::kTest: {
+          flow(in.b, cur);
+          Set f = cur;
+          if (in.a < p.pred_scan.size() && p.pred_scan[in.a] != kNotScanned && f.size() < kMaxKills &&
+              !std::binary_search(f.begin(), f.end(), in.a))
+            f.insert(std::upper_bound(f.begin(), f.end(), in.a), in.a);
+          flow(in.c, f);
+          break;
+        }
+        case bytecode::Op::kJump: flow(in.b, cur); break;
+        case bytecode::Op::kMatch:
+          meet(at_match, cur);
+          flow(pc + 1, cur);
+          break;
+        default: break;  // HALT never occurs inside a block
+      }
+    }
+    if (at_match) p.rule_kills.insert(p.rule_kills.end(), at_match->begin(), at_match->end());
+    span.kill_end = static_cast<std::uint32_t>(p.rule_kills.size());
+  }
 }
 
 }  // namespace
@@ -224,6 +282,7 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
     if (field_used[f]) p.prefilter_fields.push_back(f);
   if (options.dispatch) build_dispatch(p, rule_fields);
   p.use_dispatch = p.dispatch.enabled;
+  if (options.kill_lists) find_kills(p);
 }
 
 }  // namespace sigmatch::vm

@@ -14,6 +14,7 @@ struct PrepareOptions {
   bool scan_cache = true; // memoise literal-index scans across records (scan_cache.hpp)
   bool regex_guards = true; // regexes join the prefilter through guard literals (regex_guard.hpp)
   bool prefilter_clauses = true;  // all of a rule's prefilter clauses, not only the first
+  bool kill_lists = true;  // skip an always-run rule when a literal false on all its paths is found
   bool run = true;        // false: verification only, nothing derived (the compiler's self-check
                           // of its own image never runs it)
 };

@@ -93,10 +93,17 @@ struct VerifiedProgram {
   // Per predicate: the field whose scan decides it (its literal index and/or eq_index; or
   // fields.size() for the keyword index), or kNotScanned. What eval_pred needs in one load.
   std::vector<std::uint32_t> pred_scan;
+  // Per rule: its code block [begin, end), and its kill list rule_kills[kill_begin, kill_end):
+  // literal predicates that are false on every path to its MATCH (prepare.cpp, find_kills),
+  // so a record where one of them is found true cannot match. Only always-run rules get one
+  // (a negation-only rule such as "Image does not end with .exe, .com, ..." runs on every
+  // process record of its group, and its first kill, found by the Image scan, skips it).
   struct CodeSpan {
     std::uint32_t begin = 0, end = 0;
+    std::uint32_t kill_begin = 0, kill_end = 0;
   };
-  std::vector<CodeSpan> rule_code;  // per rule: code block [begin, end) (one load starts a rule)
+  std::vector<CodeSpan> rule_code;  // (one load starts a rule)
+  std::vector<std::uint32_t> rule_kills;
   bool use_prefilter = false;                       // blocks well-formed and prefilter present
   bool use_dispatch = false;              // use_prefilter and the dispatch table was built
   bool use_scan_cache = false;            // literal-index scans memoised per thread

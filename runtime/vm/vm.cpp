@@ -410,6 +410,21 @@ void exec(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t p
 
 }  // namespace
 
+namespace {
+
+// Whether a predicate of the rule's kill list is known true this record (a scan found it, or
+// dispatch decided it): then the rule cannot match. One not decided yet counts as not found;
+// the rule's own tests decide it if it runs.
+bool killed(const VerifiedProgram& p, const Scratch& s, const VerifiedProgram::CodeSpan& span) {
+  for (std::uint32_t k = span.kill_begin; k < span.kill_end; ++k) {
+    const std::uint32_t pred = p.rule_kills[k];
+    if (s.memo_decided(pred) && s.memo_value(pred)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void run(const VerifiedProgram& p, Scratch& s, const Event& ev, std::vector<std::uint32_t>& out) {
   s.next_record();
   s.matched_.clear();
@@ -450,8 +465,10 @@ void run(const VerifiedProgram& p, Scratch& s, const Event& ev, std::vector<std:
   for (std::size_t w = 0; w < s.candidates_.size(); ++w) {
     for (std::uint64_t bits = s.candidates_[w]; bits != 0; bits &= bits - 1) {
       std::uint32_t r = static_cast<std::uint32_t>(w * 64 + __builtin_ctzll(bits));
+      const VerifiedProgram::CodeSpan& span = p.rule_code[r];
+      if (span.kill_begin != span.kill_end && killed(p, s, span)) continue;
       ++s.rules_run_;
-      exec(p, s, ev, p.rule_code[r].begin, p.rule_code[r].end, out);
+      exec(p, s, ev, span.begin, span.end, out);
     }
   }
 }

@@ -51,6 +51,7 @@ struct Args {
   bool scan_cache = true;    // --no-scan-cache: literal-index scans not memoised across records
   bool regex_guards = true;  // --no-regex-guards: regexes do not join the prefilter
   bool prefilter_clauses = true;  // --no-prefilter-clauses: only each rule's first clause
+  bool kill_lists = true;         // --no-kill-lists: always-run rules are never skipped
   std::set<std::string> disabled_passes;  // --disable NAME: one optimisation pass off
 };
 
@@ -60,7 +61,7 @@ struct Args {
                "usage: sigmatch_bench --mode parse|vm|reference|handwritten [--rules PATH|@LIST]...\n"
                "       --events FILE [-O 0|1] [--repeat K] [--threads N] [--limit RECORDS]\n"
                "       [--no-dispatch] [--no-scan-cache] [--no-regex-guards] [--no-prefilter-clauses]\n"
-               "       [--disable PASS]\n"
+               "       [--no-kill-lists] [--disable PASS]\n"
                "       (each switches one optimisation off)\n"
                "  @LIST is a file with one rule path per line.\n",
                why);
@@ -111,6 +112,7 @@ Args parse_args(int argc, char** argv) {
     else if (k == "--no-scan-cache") a.scan_cache = false;
     else if (k == "--no-regex-guards") a.regex_guards = false;
     else if (k == "--no-prefilter-clauses") a.prefilter_clauses = false;
+    else if (k == "--no-kill-lists") a.kill_lists = false;
     else if (k == "--disable") a.disabled_passes.insert(val());
     else usage(("unknown argument " + k).c_str());
   }
@@ -254,6 +256,7 @@ int main(int argc, char** argv) {
     lo.scan_cache = a.scan_cache;
     lo.regex_guards = a.regex_guards;
     lo.prefilter_clauses = a.prefilter_clauses;
+    lo.kill_lists = a.kill_lists;
     Status st = Program::load(comp.image, &s.prog, lo);
     if (!st.ok()) {
       std::fprintf(stderr, "sigmatch_bench: load failed: %s\n", st.message().c_str());

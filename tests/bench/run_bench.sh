@@ -123,6 +123,7 @@ if [ "$have_corpus" = 1 ]; then
     "VM -O1 without scan cache, all Windows rules|vm|$rwin|1 --no-scan-cache|1|$events|$slow_limit|flat"
     "VM -O1 without regex guards, all Windows rules|vm|$rwin|1 --no-regex-guards|1|$events|$slow_limit|flat"
     "VM -O1 without prefilter clauses, all Windows rules|vm|$rwin|1 --no-prefilter-clauses|1|$events|$slow_limit|flat"
+    "VM -O1 without kill lists, all Windows rules|vm|$rwin|1 --no-kill-lists|1|$events|$slow_limit|flat"
     "VM -O1, all Windows rules (ref. check)|vm|$rwin|1|1|$events|$ref_limit|flat"
     "reference, all Windows rules|reference|$rwin|1|1|$events|$ref_limit|flat"
     "parse floor (all-Windows fields), winlogbeat|parse|$rwin|1|1|$events_wlb|0|winlogbeat"
@@ -235,7 +236,8 @@ groups = [["VM -O1, shipped rules", "VM -O0, shipped rules", "hand-written C++, 
           ["VM -O1, 100 rules (ref. check)", "reference, 100 rules"],
           ["VM -O1, all Windows rules", "VM -O0, all Windows rules", "VM -O1 without dispatch, all Windows rules",
            "VM -O1 without literal-guards, all Windows rules", "VM -O1 without scan cache, all Windows rules",
-           "VM -O1 without regex guards, all Windows rules", "VM -O1 without prefilter clauses, all Windows rules"],
+           "VM -O1 without regex guards, all Windows rules", "VM -O1 without prefilter clauses, all Windows rules",
+           "VM -O1 without kill lists, all Windows rules"],
           ["VM -O1, all Windows rules (ref. check)", "reference, all Windows rules"]]
 print()
 for g in groups:

@@ -1329,3 +1329,49 @@ TEST_CASE("TEST instructions without their scan field give the same matches") {
     }
   CHECK(hits > 0);
 }
+
+// Kill lists (program.hpp, CodeSpan): an always-run rule whose every path to MATCH tests a
+// literal false is skipped where a scan found that literal. It is still run where nothing
+// rules it out, and matches are those without kill lists.
+TEST_CASE("kill lists: a negation-only rule is skipped where a found literal rules it out") {
+  std::vector<std::pair<std::string, std::string>> sources = {
+      {"a.yml", rule("odd-ext", "    known:\n        Image|endswith:\n            - '.exe'\n            - '.com'\n"
+                                "    system:\n        Image: 'System'\n",
+                     "not known and not system")},
+      // (a rule that needs Image scanned before the candidates run)
+      {"b.yml", rule("tool", "    selection:\n        Image|endswith: '\\tool.exe'\n")},
+      // Not killable: its path to MATCH through `or` need not test the literal.
+      {"c.yml", rule("either", "    a:\n        Image|endswith: '.exe'\n    b:\n        CommandLine|contains: 'x'\n",
+                     "not a or not b")},
+  };
+  LoadOptions no_kills;
+  no_kills.kill_lists = false;
+  const auto [on, off] = load_both(sources, no_kills);
+  const vm::VerifiedProgram& vp = on->verified();
+  auto kills = [&](std::string_view title) {
+    for (std::uint32_t r = 0; r < vp.rules.size(); ++r)
+      if (vp.rules[r].title == title) return vp.rule_code[r].kill_end - vp.rule_code[r].kill_begin;
+    FAIL("no rule " << title);
+    return 0u;
+  };
+  CHECK(kills("odd-ext") == 3);  // .exe, .com, System
+  CHECK(kills("tool") == 0);     // not always-run
+  CHECK(kills("either") == 0);
+  CHECK(off->verified().rule_kills.empty());
+  Matcher mon(on), moff(off);
+  const std::vector<std::pair<std::string, std::set<std::string>>> cases = {
+      {"C:\\x\\tool.exe", {"tool"}},  // (either: .exe and "x" both found)
+      {"C:\\x\\a.EXE", {}},
+      {"C:\\x\\a.scr", {"odd-ext", "either"}},
+      {"System", {"either"}},
+      {"system32", {"odd-ext", "either"}},
+  };
+  for (const auto& [image, want] : cases) {
+    CAPTURE(image);
+    const Fields f = {{"Channel", "Security"}, {"Image", image}, {"CommandLine", "x"}};
+    CHECK(matched_titles(mon, f) == want);
+    CHECK(matched_titles(moff, f) == want);
+  }
+  // odd-ext ran on 2 of the 5 records with kill lists, on all 5 without.
+  CHECK(moff.stats().rules_run - mon.stats().rules_run == 3);
+}
