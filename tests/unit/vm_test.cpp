@@ -104,6 +104,22 @@ std::pair<std::shared_ptr<const Program>, std::shared_ptr<const Program>> load_b
   return {a, b};
 }
 
+// The number of the rule titled `title` (the test fails when there is none).
+std::uint32_t rule_number(const vm::VerifiedProgram& vp, std::string_view title) {
+  for (std::uint32_t r = 0; r < vp.rules.size(); ++r)
+    if (vp.rules[r].title == title) return r;
+  FAIL("no rule " << title);
+  return 0;
+}
+
+bool bit(const std::vector<std::uint64_t>& bits, std::uint32_t r) { return (bits[r / 64] >> (r % 64)) & 1; }
+
+// Whether the rule runs on every record of its group (no literal the prefilter can require).
+bool always_run(const Program& prog, std::string_view title) {
+  const vm::VerifiedProgram& vp = prog.verified();
+  return bit(vp.always_run, rule_number(vp, title));
+}
+
 }  // namespace
 
 TEST_CASE("rules sharing a predicate: one predicate, all rules report, memo reset per record") {
@@ -1046,17 +1062,10 @@ TEST_CASE("regex guards: rules needing a regex run where it can match, and nowhe
   CHECK(guards >= 3);
   CHECK(off->verified().memo_size == off->verified().preds.size());
   // The case-insensitive regex rules joined the prefilter (not always run) only with guards.
-  auto always = [](const Program& prog, std::string_view title) {
-    const vm::VerifiedProgram& vp = prog.verified();
-    for (std::uint32_t r = 0; r < vp.rules.size(); ++r)
-      if (vp.rules[r].title == title) return ((vp.always_run[r / 64] >> (r % 64)) & 1) != 0;
-    FAIL("no rule " << title);
-    return false;
-  };
-  CHECK_FALSE(always(*on, "re-i"));
-  CHECK_FALSE(always(*on, "re-kw"));
-  CHECK(always(*off, "re-i"));
-  CHECK(always(*off, "re-kw"));
+  CHECK_FALSE(always_run(*on, "re-i"));
+  CHECK_FALSE(always_run(*on, "re-kw"));
+  CHECK(always_run(*off, "re-i"));
+  CHECK(always_run(*off, "re-kw"));
   Matcher mon(on), moff(off);
   const std::vector<std::pair<std::string, std::size_t>> cases = {
       {"werfaultsecure.exe 123", 1},
@@ -1097,14 +1106,8 @@ TEST_CASE("regex guards: short guards on a field without a filter") {
   no_guards.regex_guards = false;
   const auto [on, off] = load_both(sources, no_guards);
   const vm::VerifiedProgram& vp = on->verified();
-  auto always = [](const vm::VerifiedProgram& v, std::string_view title) {
-    for (std::uint32_t r = 0; r < v.rules.size(); ++r)
-      if (v.rules[r].title == title) return ((v.always_run[r / 64] >> (r % 64)) & 1) != 0;
-    FAIL("no rule " << title);
-    return false;
-  };
-  CHECK_FALSE(always(vp, "tick"));
-  CHECK(always(off->verified(), "tick"));
+  CHECK_FALSE(always_run(*on, "tick"));
+  CHECK(always_run(*off, "tick"));
   // Image's automaton has a filter ("powershell"): no short guard is added to it.
   for (std::uint32_t f = 0; f < vp.fields.size(); ++f)
     if (vp.fields[f] == "Image") CHECK(vp.field_index[f].has_filter());
@@ -1150,10 +1153,7 @@ TEST_CASE("prefilter clauses: a rule runs only when every clause has a literal")
   const auto [on, off] = load_both(sources, first_only);
   auto clauses = [](const Program& prog, std::string_view title) {
     const vm::VerifiedProgram& vp = prog.verified();
-    for (std::uint32_t r = 0; r < vp.rules.size(); ++r)
-      if (vp.rules[r].title == title) return __builtin_popcount(vp.clause_full[r]);
-    FAIL("no rule " << title);
-    return -1;
+    return __builtin_popcount(vp.clause_full[rule_number(vp, title)]);
   };
   CHECK(clauses(*on, "img-cli") == 2);
   CHECK(clauses(*on, "or-of-ands") == 2);  // (alpha.exe | beta.exe) and (alphaarg | betaarg)
@@ -1172,10 +1172,7 @@ TEST_CASE("prefilter clauses: a rule runs only when every clause has a literal")
     vm::Scratch s(vp);
     std::vector<std::uint32_t> out;
     vm::run(vp, s, ev, out);
-    for (std::uint32_t r = 0; r < vp.rules.size(); ++r)
-      if (vp.rules[r].title == title) return ((s.candidates_[r / 64] >> (r % 64)) & 1) != 0;
-    FAIL("no rule " << title);
-    return false;
+    return bit(s.candidates_, rule_number(vp, title));
   };
   const Fields image_only = {{"Channel", "Security"}, {"Image", "C:\\Windows\\cmdkey.exe"}, {"CommandLine", "cmdkey /add"}};
   CHECK_FALSE(candidate(*on, "img-cli", image_only));
@@ -1349,10 +1346,8 @@ TEST_CASE("kill lists: a negation-only rule is skipped where a found literal rul
   const auto [on, off] = load_both(sources, no_kills);
   const vm::VerifiedProgram& vp = on->verified();
   auto kills = [&](std::string_view title) {
-    for (std::uint32_t r = 0; r < vp.rules.size(); ++r)
-      if (vp.rules[r].title == title) return vp.rule_code[r].kill_end - vp.rule_code[r].kill_begin;
-    FAIL("no rule " << title);
-    return 0u;
+    const vm::VerifiedProgram::CodeSpan& span = vp.rule_code[rule_number(vp, title)];
+    return span.kill_end - span.kill_begin;
   };
   CHECK(kills("odd-ext") == 3);  // .exe, .com, System
   CHECK(kills("tool") == 0);     // not always-run
