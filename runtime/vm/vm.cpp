@@ -365,21 +365,24 @@ bool eval_slow(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint3
 
 // The two common answers, inline in the VM loop (~90 of a record's ~100 tests on the
 // all-Windows set): decided this record (logsource tests dispatch answered, literals a scan
-// found), or a literal whose field was scanned without finding it.
-inline bool eval_fast(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t i) {
+// found), or a literal whose field f was scanned without finding it (f: kNotScanned when
+// unknown, as either spelling: pred_scan's kNotScanned or a TEST's 16-bit kNoScan; eval_slow
+// then looks it up).
+template <class Field, Field kUnknown>
+inline bool eval_known(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t i, Field f) {
   const std::uint32_t m = s.memo_[i];
   if (m >> 1 == s.gen_) return m & 1;
-  const std::uint32_t f = p.pred_scan[i];
-  if (f != kNotScanned && s.scan_gen_[f] == s.gen_) return false;
+  if (f != kUnknown && s.scan_gen_[f] == s.gen_) return false;
   return eval_slow(p, s, ev, i);
 }
 
-// eval_fast for a TEST instruction: the scan field comes with the instruction.
+inline bool eval_fast(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t i) {
+  return eval_known<std::uint32_t, kNotScanned>(p, s, ev, i, p.pred_scan[i]);
+}
+
+// For a TEST instruction: the scan field comes with the instruction (no pred_scan load).
 inline bool eval_test(const VerifiedProgram& p, Scratch& s, const Event& ev, const bytecode::Insn& in) {
-  const std::uint32_t m = s.memo_[in.a];
-  if (m >> 1 == s.gen_) return m & 1;
-  if (in.scan != bytecode::kNoScan && s.scan_gen_[in.scan] == s.gen_) return false;
-  return eval_slow(p, s, ev, in.a);
+  return eval_known<std::uint16_t, bytecode::kNoScan>(p, s, ev, in.a, in.scan);
 }
 
 }  // namespace
