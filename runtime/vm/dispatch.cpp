@@ -183,7 +183,7 @@ std::uint32_t Dispatch::lookup(int k, Scratch& s, const Event& ev) const {
     for (std::uint32_t j = f.true_begin[id]; j < f.true_begin[id + 1]; ++j) {
       std::uint32_t pred = f.true_preds[j];
       s.memo_set(pred, true);
-      s.matched_.push_back(pred);
+      if (j < f.true_fans[id]) s.matched_.push_back(pred);
     }
   // Every indexed predicate on the field is an eq: those not set true above are false, which
   // is what a scanned field's unset predicates mean (vm::eval_pred).
@@ -200,8 +200,7 @@ const DispatchGroup& Dispatch::route(Scratch& s, const Event& ev) const {
   return groups[table[id0 * (field[1].other + 1) + id1]];
 }
 
-void build_dispatch(VerifiedProgram& p,
-                    const std::vector<std::vector<std::uint32_t>>& rule_fields) {
+std::vector<RuleDispatchValues> build_dispatch(VerifiedProgram& p) {
   Dispatch& d = p.dispatch;
   d = Dispatch{};
   static constexpr std::string_view kNames[2] = {"Channel", "EventID"};
@@ -213,7 +212,7 @@ void build_dispatch(VerifiedProgram& p,
                                            : static_cast<std::uint32_t>(it - p.fields.begin());
     any_field |= it != p.fields.end();
   }
-  if (!any_field) return;
+  if (!any_field) return {};
 
   // Value ids: the folded literals of the uncased eq tests on each dispatch field.
   std::vector<PredEffect> eff(p.preds.size());
@@ -257,7 +256,10 @@ void build_dispatch(VerifiedProgram& p,
     }
   }
   const std::size_t n0 = d.field[0].other + 1, n1 = d.field[1].other + 1;
-  if (n0 * n1 > kMaxCells) return;
+  if (n0 * n1 > kMaxCells) {
+    d = Dispatch{};
+    return {};
+  }
 
   // Forward dataflow over each rule block (jumps go forward: one pass in pc order).
   const std::size_t nrules = p.rules.size(), words = (nrules + 63) / 64;
@@ -351,7 +353,6 @@ void build_dispatch(VerifiedProgram& p,
 
   std::map<std::vector<std::uint64_t>, std::uint32_t> seen;
   std::vector<std::uint64_t> cell(words);
-  std::vector<std::uint8_t> field_mark(p.fields.size() + 1);
   d.table.resize(n0 * n1);
   for (std::size_t i = 0; i < n0; ++i)
     for (std::size_t j = 0; j < n1; ++j) {
@@ -359,24 +360,13 @@ void build_dispatch(VerifiedProgram& p,
       auto [it, fresh] = seen.emplace(cell, static_cast<std::uint32_t>(d.groups.size()));
       d.table[i * n1 + j] = it->second;
       if (!fresh) continue;
-      if (d.groups.size() == kMaxGroups) {  // d.enabled stays false
-        d.keyword_indexes.clear();
-        return;
+      if (d.groups.size() == kMaxGroups) {  // no dispatch
+        d = Dispatch{};
+        return {};
       }
       DispatchGroup g;
       g.rules = cell;
       g.none = std::all_of(cell.begin(), cell.end(), [](std::uint64_t w) { return w == 0; });
-      g.always.resize(words);
-      for (std::size_t w = 0; w < words; ++w) g.always[w] = cell[w] & p.always_run[w];
-      std::fill(field_mark.begin(), field_mark.end(), 0);
-      for (std::size_t w = 0; w < words; ++w)
-        for (std::uint64_t bits = cell[w] & ~p.always_run[w]; bits != 0; bits &= bits - 1) {
-          std::uint32_t r = static_cast<std::uint32_t>(w * 64 + __builtin_ctzll(bits));
-          for (std::uint32_t f : rule_fields[r]) field_mark[f] = 1;
-        }
-      // Same order as p.prefilter_fields (ascending), so scans happen in one fixed order.
-      for (std::uint32_t f : p.prefilter_fields)
-        if (field_mark[f]) g.fields.push_back(f);
       if (kw_total != 0) {
         kw_preds.clear();
         for (std::size_t w = 0; w < words; ++w)
@@ -395,6 +385,58 @@ void build_dispatch(VerifiedProgram& p,
     bool same = true;
     for (std::size_t i = 1; i < n0 && same; ++i) same = d.table[i * n1 + j] == d.table[j];
     if (same) d.by_event_id[j] = d.table[j];
+  }
+  std::vector<RuleDispatchValues> values(nrules);
+  for (std::uint32_t r = 0; r < nrules; ++r)
+    for (int k = 0; k < 2; ++k) {
+      values[r].any[k] = result[k][r].any;
+      values[r].ids[k] = std::move(result[k][r].ids);
+    }
+  return values;
+}
+
+bool dispatch_implies(const Dispatch& d, const RuleDispatchValues& v, const std::vector<std::uint32_t>& clause) {
+  for (int k = 0; k < 2; ++k) {
+    const DispatchField& f = d.field[k];
+    // Every id the rule admits (none: the rule never matches, and its clauses are moot) must
+    // make a predicate of the clause true. Id 0 (missing) and `other` make none true.
+    if (v.any[k] || f.slot == bytecode::kNoField) continue;
+    const bool all = std::all_of(v.ids[k].begin(), v.ids[k].end(), [&](std::uint32_t id) {
+      if (id >= f.other) return false;
+      const auto b = f.true_preds.begin();
+      return std::any_of(b + f.true_begin[id], b + f.true_begin[id + 1], [&](std::uint32_t pred) {
+        return std::find(clause.begin(), clause.end(), pred) != clause.end();
+      });
+    });
+    if (all) return true;
+  }
+  return false;
+}
+
+void finish_dispatch(VerifiedProgram& p, const std::vector<std::vector<std::uint32_t>>& rule_fields) {
+  Dispatch& d = p.dispatch;
+  const std::size_t words = p.always_run.size();
+  std::vector<std::uint8_t> field_mark(p.fields.size() + 1);
+  for (DispatchGroup& g : d.groups) {
+    for (std::uint32_t r : p.always_list)
+      if ((g.rules[r / 64] >> (r % 64)) & 1) g.always.push_back(r);
+    std::fill(field_mark.begin(), field_mark.end(), 0);
+    for (std::size_t w = 0; w < words; ++w)
+      for (std::uint64_t bits = g.rules[w] & ~p.always_run[w]; bits != 0; bits &= bits - 1) {
+        std::uint32_t r = static_cast<std::uint32_t>(w * 64 + __builtin_ctzll(bits));
+        for (std::uint32_t f : rule_fields[r]) field_mark[f] = 1;
+      }
+    // Same order as p.prefilter_fields (ascending), so scans happen in one fixed order.
+    for (std::uint32_t f : p.prefilter_fields)
+      if (field_mark[f]) g.fields.push_back(f);
+  }
+  for (DispatchField& f : d.field) {
+    f.true_fans.assign(f.true_begin.empty() ? 0 : f.true_begin.size() - 1, 0);
+    for (std::size_t id = 0; id + 1 < f.true_begin.size(); ++id) {
+      auto b = f.true_preds.begin() + f.true_begin[id], e = f.true_preds.begin() + f.true_begin[id + 1];
+      f.true_fans[id] = static_cast<std::uint32_t>(
+          std::stable_partition(b, e, [&](std::uint32_t pred) { return p.fans_out(pred); }) - f.true_preds.begin());
+    }
   }
   d.enabled = true;
 }

@@ -30,7 +30,7 @@ class Scratch;
 struct DispatchGroup {
   bool none = false;                  // no rule can match: the record is done after routing
   std::vector<std::uint64_t> rules;   // bitset: rules that may match a record of this group
-  std::vector<std::uint64_t> always;  // rules & always_run (no literal requirement)
+  std::vector<std::uint32_t> always;  // rules & always_run (no literal requirement), ascending
   std::vector<std::uint32_t> fields;  // literal-indexed fields the group's rules need scanned
   // The keyword index to scan for this group: only the keyword literals its rules test (most
   // keyword rules name a channel, so a Security record need not look for Exchange or print
@@ -105,8 +105,10 @@ struct DispatchField {
   std::uint32_t other = 1;
   // The lookup has already decided the field's uncased `eq` predicates: id -> the predicates
   // that are true (CSR). When those are the only indexed predicates on the field, its literal
-  // scan is skipped altogether.
-  std::vector<std::uint32_t> true_begin, true_preds;
+  // scan is skipped altogether. Within an id's range, those some prefilter clause lists come
+  // first, up to true_fans[id]: only they go onto the record's found list (most EventID
+  // clauses are dropped as dispatch-implied, see dispatch_implies).
+  std::vector<std::uint32_t> true_begin, true_preds, true_fans;
   bool eq_only = false;
 };
 
@@ -129,8 +131,28 @@ struct Dispatch {
   std::uint32_t lookup(int k, Scratch& s, const Event& ev) const;
 };
 
-// Fills p.dispatch; leaves it disabled when the program has no Channel/EventID field, is not laid
-// out in rule blocks, or the table would exceed its size caps (see dispatch.cpp).
-void build_dispatch(VerifiedProgram& p, const std::vector<std::vector<std::uint32_t>>& rule_fields);
+// Per rule: the ids of each dispatch field with which its MATCH is reachable (the dataflow
+// above); any[k]: every id may be. A record is routed to a group holding the rule only if its
+// field-k id is one of ids[k].
+struct RuleDispatchValues {
+  bool any[2] = {true, true};
+  std::vector<std::uint32_t> ids[2];
+};
+
+// Builds p.dispatch in two steps around prepare's prefilter tables. The first needs only the
+// code in rule blocks: value ids, the dataflow, the group table with each group's rules and
+// keyword index. It leaves p.dispatch disabled (and returns nothing) when the program has no
+// Channel/EventID field or the table would exceed its size caps (see dispatch.cpp).
+std::vector<RuleDispatchValues> build_dispatch(VerifiedProgram& p);
+// Whether every record dispatch routes to a group holding a rule with values `v` makes some
+// predicate of `clause` true: a prefilter clause such as {EventID == 1, EventID == 4688} on a
+// process-creation rule. Such a clause filters nothing that the group has not, so prepare
+// drops it (cachegrind, 20,000 bench records, all-Windows rules: 19% of the entries run()
+// processed, 732,250 -> 590,530).
+bool dispatch_implies(const Dispatch& d, const RuleDispatchValues& v, const std::vector<std::uint32_t>& clause);
+// The second step, once the prefilter tables exist: each group's always-run rules and the
+// fields its rules need scanned; which dispatch predicates go onto the found list. Enables
+// p.dispatch.
+void finish_dispatch(VerifiedProgram& p, const std::vector<std::vector<std::uint32_t>>& rule_fields);
 
 }  // namespace sigmatch::vm

@@ -219,6 +219,9 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
   p.pred_fans_out.assign((p.memo_size + 63) / 64, 0);  // (none without the prefilter)
   if (!p.use_prefilter) return;
   const std::size_t n = p.rules.size();
+  // Dispatch's table first: a clause it implies is not worth a prefilter entry (dispatch.hpp).
+  const std::vector<RuleDispatchValues> dispatch_values =
+      options.dispatch ? build_dispatch(p) : std::vector<RuleDispatchValues>{};
   p.always_run.assign((n + 63) / 64, 0);
   p.clause_full.assign(n, 0);
   std::vector<std::vector<std::uint32_t>> by_pred(p.memo_size);
@@ -237,11 +240,14 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
         if (!p.pred_indexed(pr) && !guards_of.count(pr)) return false;
       return true;
     };
+    auto wanted = [&](const std::vector<std::uint32_t>& c) {
+      return usable(c) && (dispatch_values.empty() || !dispatch_implies(p.dispatch, dispatch_values[r], c));
+    };
     if (!set.always) {
-      if (usable(set.preds)) clauses.push_back(&set.preds);
+      if (wanted(set.preds)) clauses.push_back(&set.preds);
       if (options.prefilter_clauses)
         for (const auto& c : set.more)
-          if (clauses.size() < kMaxRuleClauses && usable(c)) clauses.push_back(&c);
+          if (clauses.size() < kMaxRuleClauses && wanted(c)) clauses.push_back(&c);
     }
     if (clauses.empty()) {
       p.always_run[r / 64] |= 1ull << (r % 64);
@@ -249,8 +255,9 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
     }
     if (clauses.size() > 1) p.clause_full[r] = static_cast<std::uint8_t>((1u << clauses.size()) - 1);
     for (std::size_t c = 0; c < clauses.size(); ++c) {
-      const std::uint32_t entry = r << VerifiedProgram::kEntryRuleShift | std::uint32_t{p.clause_full[r]} << 2 |
-                                  (clauses.size() == 1 ? 0 : static_cast<std::uint32_t>(c) + 1);
+      const std::uint32_t need = clauses.size() == 1 ? 1 : p.clause_full[r];
+      const std::uint32_t entry =
+          r << VerifiedProgram::kEntryRuleShift | need << 2 | (static_cast<std::uint32_t>(c) + 1);
       for (std::uint32_t pr : *clauses[c]) {
         // (A clause may list a predicate twice, and two regexes share guards: once per clause.)
         auto add = [&](std::uint32_t id) {
@@ -276,11 +283,13 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
     p.pred_rules.insert(p.pred_rules.end(), by_pred[i].begin(), by_pred[i].end());
   }
   p.pred_rules_begin[p.memo_size] = static_cast<std::uint32_t>(p.pred_rules.size());
+  for (std::uint32_t r = 0; r < n; ++r)
+    if ((p.always_run[r / 64] >> (r % 64)) & 1) p.always_list.push_back(r);
   for (std::uint32_t i = 0; i < p.memo_size; ++i)
     if (!by_pred[i].empty()) p.pred_fans_out[i / 64] |= 1ull << (i % 64);
   for (std::uint32_t f = 0; f <= p.fields.size(); ++f)
     if (field_used[f]) p.prefilter_fields.push_back(f);
-  if (options.dispatch) build_dispatch(p, rule_fields);
+  if (!dispatch_values.empty()) finish_dispatch(p, rule_fields);
   p.use_dispatch = p.dispatch.enabled;
   if (options.kill_lists) find_kills(p);
 }

@@ -108,10 +108,11 @@ struct VerifiedProgram {
   bool use_dispatch = false;              // use_prefilter and the dispatch table was built
   bool use_scan_cache = false;            // literal-index scans memoised per thread
   std::vector<std::uint64_t> always_run;  // bitset over rules
+  std::vector<std::uint32_t> always_list;  // the same rules, ascending (run() without dispatch)
   // CSR: predicate (or guard) -> the rule clauses it satisfies, each
-  // r << kEntryRuleShift | clause_full[r] << 2 | tag: tag 0 for a rule with one clause (the
-  // predicate makes it a candidate), else 1 + the clause number (the rule is a candidate once
-  // every clause in clause_full[r] has a predicate found). clause_full rides in the entry: read
+  // r << kEntryRuleShift | need << 2 | tag: tag is 1 + the clause number, need the mask of all
+  // the rule's clauses (clause_full[r], or 1 for a rule with one clause); the rule is a
+  // candidate once every clause in need has a predicate found. need rides in the entry: read
   // from its own array it missed the cache on a quarter of a record's ~37 entries (cachegrind).
   static constexpr std::uint32_t kEntryRuleShift = 5;
   std::vector<std::uint32_t> pred_rules_begin, pred_rules;

@@ -22,7 +22,6 @@ class Scratch {
         folded_view_(p.fields.size()),
         scan_gen_(p.fields.size() + 1, 0),
         scan_retry_(p.fields.size() + 1, 0),
-        candidates_(p.always_run.size(), 0),
         clauses_(p.clause_full.size(), 0),
         slot_(p.fields.size()),
         key_hash_(p.fields.size()),
@@ -47,11 +46,16 @@ class Scratch {
   std::vector<std::uint32_t> scan_gen_;      // per field: literal index scanned this record
   std::vector<std::uint8_t> scan_retry_;     // per field: LiteralIndex::scan's filter back-off
   std::vector<std::uint32_t> matched_;       // found true this record, in some clause
-  std::vector<std::uint64_t> candidates_;    // rules to run this record (prefilter)
-  // Per rule with several prefilter clauses: the record's stamp << 3 | the clauses found this
-  // record. The stamp is gen_'s low 13 bits, and the array is cleared every 8,192 records: two
-  // bytes a rule keep it at 5.7 KB for the SigmaHQ Windows set (8-byte gen stamps made it 23 KB,
-  // and cachegrind counted 10% more D1 read misses with the clauses than without them).
+  // The rules a literal of each of their clauses made candidates this record (not the
+  // always-run ones), ascending once run() has sorted them. A list, not a bitset over all rules:
+  // a record has a few (3.22 rules run per record, always-run ones included, on the all-Windows
+  // bench), and the bitset cost three passes over its 45 words.
+  std::vector<std::uint32_t> candidates_;
+  // Per rule: the record's stamp << 3 | its clauses found this record; a rule joins candidates_
+  // when the last of its clauses is found, so once. The stamp is gen_'s low 13 bits, and the
+  // array is cleared every 8,192 records: two bytes a rule keep it at 5.7 KB for the SigmaHQ
+  // Windows set (8-byte gen stamps made it 23 KB, and cachegrind counted 10% more D1 read
+  // misses with the clauses than without them).
   std::vector<std::uint16_t> clauses_;
   static constexpr std::uint32_t kClauseStampMask = 0x1FFF;
   std::uint16_t clause_stamp() const { return static_cast<std::uint16_t>((gen_ & kClauseStampMask) << 3); }

@@ -3,6 +3,7 @@
 // Tested by tests/unit/vm_test.cpp and the end-to-end tests (tests/e2e).
 #include "runtime/vm/vm.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 #include <optional>
@@ -449,30 +450,32 @@ void run(const VerifiedProgram& p, Scratch& s, const Event& ev, std::vector<std:
     for (std::uint32_t f : fields) prefetch_slot(p, s, ev, f);
   for (std::uint32_t f : fields)
     if (s.scan_gen_[f] != s.gen_) scan_field(p, s, ev, f);
-  const auto& always = g ? g->always : p.always_run;
-  std::copy(always.begin(), always.end(), s.candidates_.begin());
+  // Candidates: a rule joins the list when the last of its clauses gets a found literal (the
+  // entry carries the mask of all its clauses), if the record's group holds it.
+  s.candidates_.clear();
   const std::uint16_t stamp = s.clause_stamp();
   for (std::uint32_t pred : s.matched_)
     for (std::uint32_t k = p.pred_rules_begin[pred]; k < p.pred_rules_begin[pred + 1]; ++k) {
-      const std::uint32_t e = p.pred_rules[k], r = e >> VerifiedProgram::kEntryRuleShift, tag = e & 3;
-      if (tag != 0) {  // one clause of several: a candidate once all of them are found
-        std::uint16_t& m = s.clauses_[r];
-        if ((m & ~7u) != stamp) m = stamp;
-        m = static_cast<std::uint16_t>(m | 1u << (tag - 1));
-        if ((m & 7) != ((e >> 2) & 7)) continue;  // (the entry carries clause_full[r])
-      }
-      s.candidates_[r / 64] |= 1ull << (r % 64);
+      const std::uint32_t e = p.pred_rules[k], r = e >> VerifiedProgram::kEntryRuleShift;
+      std::uint16_t& m = s.clauses_[r];
+      const std::uint32_t was = (m & ~7u) == stamp ? m : stamp;
+      const std::uint32_t now = was | 1u << ((e & 3) - 1);
+      if (now == was) continue;  // that clause was found already
+      m = static_cast<std::uint16_t>(now);
+      if ((now & 7) == ((e >> 2) & 7) && (!g || (g->rules[r / 64] >> (r % 64)) & 1)) s.candidates_.push_back(r);
     }
-  if (g)
-    for (std::size_t w = 0; w < s.candidates_.size(); ++w) s.candidates_[w] &= g->rules[w];
-  for (std::size_t w = 0; w < s.candidates_.size(); ++w) {
-    for (std::uint64_t bits = s.candidates_[w]; bits != 0; bits &= bits - 1) {
-      std::uint32_t r = static_cast<std::uint32_t>(w * 64 + __builtin_ctzll(bits));
-      const VerifiedProgram::CodeSpan& span = p.rule_code[r];
-      if (span.kill_begin != span.kill_end && killed(p, s, span)) continue;
-      ++s.rules_run_;
-      exec(p, s, ev, span.begin, span.end, out);
-    }
+  // In rule order (Matcher::match's contract): the candidates, sorted, merged with the
+  // always-run rules (no rule is in both: an always-run rule has no clause).
+  std::sort(s.candidates_.begin(), s.candidates_.end());
+  const std::vector<std::uint32_t>& always = g ? g->always : p.always_list;
+  const std::uint32_t *a = always.data(), *const a_end = a + always.size();
+  const std::uint32_t *c = s.candidates_.data(), *const c_end = c + s.candidates_.size();
+  while (a != a_end || c != c_end) {
+    const std::uint32_t r = c == c_end || (a != a_end && *a < *c) ? *a++ : *c++;
+    const VerifiedProgram::CodeSpan& span = p.rule_code[r];
+    if (span.kill_begin != span.kill_end && killed(p, s, span)) continue;
+    ++s.rules_run_;
+    exec(p, s, ev, span.begin, span.end, out);
   }
 }
 

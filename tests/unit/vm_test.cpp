@@ -114,6 +114,11 @@ std::uint32_t rule_number(const vm::VerifiedProgram& vp, std::string_view title)
 
 bool bit(const std::vector<std::uint64_t>& bits, std::uint32_t r) { return (bits[r / 64] >> (r % 64)) & 1; }
 
+// Whether the last vm::run made rule r a candidate through its prefilter clauses.
+bool is_candidate(const vm::Scratch& s, std::uint32_t r) {
+  return std::find(s.candidates_.begin(), s.candidates_.end(), r) != s.candidates_.end();
+}
+
 // Whether the rule runs on every record of its group (no literal the prefilter can require).
 bool always_run(const Program& prog, std::string_view title) {
   const vm::VerifiedProgram& vp = prog.verified();
@@ -1147,6 +1152,10 @@ TEST_CASE("prefilter clauses: a rule runs only when every clause has a literal")
       {"e.yml", rule("kw-and-field", "    keywords:\n        - 'evilkeyword'\n"
                                      "    selection:\n        Image|endswith: '\\kw.exe'\n",
                      "keywords and selection")},
+      // Runs on every record (no literal of 3 bytes), between the others in rule order.
+      {"e2.yml", rule("re-order", "    selection:\n        CommandLine|re: 'o.d.r'\n")},
+      {"f.yml", rule("one-clause-two", "    selection:\n        CommandLine|contains:\n"
+                                       "            - 'twoa'\n            - 'twob'\n")},
   };
   LoadOptions first_only;
   first_only.prefilter_clauses = false;
@@ -1172,7 +1181,7 @@ TEST_CASE("prefilter clauses: a rule runs only when every clause has a literal")
     vm::Scratch s(vp);
     std::vector<std::uint32_t> out;
     vm::run(vp, s, ev, out);
-    return bit(s.candidates_, rule_number(vp, title));
+    return is_candidate(s, rule_number(vp, title));
   };
   const Fields image_only = {{"Channel", "Security"}, {"Image", "C:\\Windows\\cmdkey.exe"}, {"CommandLine", "cmdkey /add"}};
   CHECK_FALSE(candidate(*on, "img-cli", image_only));
@@ -1192,7 +1201,7 @@ TEST_CASE("prefilter clauses: a rule runs only when every clause has a literal")
         if (auto it = f.find(std::string(on->field_name(i))); it != f.end()) ev.set(i, *it->second);
       std::vector<std::uint32_t> out;
       vm::run(vp, s, ev, out);
-      return ((s.candidates_[rule / 64] >> (rule % 64)) & 1) != 0;
+      return is_candidate(s, rule);
     };
     const Fields cli_only = {{"Channel", "Security"}, {"Image", "C:\\Windows\\other.exe"}, {"CommandLine", "cmdkey /l"}};
     const Fields neither = {{"Channel", "Security"}, {"Image", "C:\\x.exe"}};
@@ -1230,6 +1239,86 @@ TEST_CASE("prefilter clauses: a rule runs only when every clause has a literal")
       CHECK(matched_titles(moff, f) == want);
     }
   }
+  // Each rule once, in rule order: one found by two literals of its clause, one whose two
+  // clauses are found by four, and an always-run rule between them.
+  CHECK(always_run(*on, "re-order"));
+  const Fields many = {{"Channel", "Security"}, {"Image", "C:\\Windows\\cmdkey.exe"},
+                       {"CommandLine", "cmdkey /l -l order twoa twob"}};
+  const vm::VerifiedProgram& vp = on->verified();
+  const std::vector<std::uint32_t> want = {rule_number(vp, "img-cli"), rule_number(vp, "re-order"),
+                                           rule_number(vp, "one-clause-two")};
+  REQUIRE(std::is_sorted(want.begin(), want.end()));
+  for (int twice = 0; twice < 2; ++twice) {
+    CHECK(match(mon, many) == want);
+    CHECK(match(moff, many) == want);
+  }
+}
+
+// Dispatch routes a record to a rule only with an EventID (and Channel) the rule can match
+// with, so a prefilter clause of those literals covering every one of them filters nothing:
+// prepare drops it, and a rule left with no clause runs on every record of its groups.
+TEST_CASE("prefilter clauses that dispatch implies are dropped, the others kept") {
+  const std::vector<std::pair<std::string, std::string>> sources = {
+      {"a.yml", rule("id-cli", "    selection:\n        EventID: 4688\n        CommandLine|contains: 'idarg'\n")},
+      {"b.yml", rule("ids-cli", "    selection:\n        EventID:\n            - 4688\n            - 1\n"
+                                "        CommandLine|contains: 'idsarg'\n")},
+      // One path needs no EventID: the rule admits every EventID, and its clause
+      // {EventID 4688, Image ends with mixed.exe} still filters.
+      {"c.yml", rule("id-or-img", "    ida:\n        EventID: 4688\n    img:\n        Image|endswith: '\\mixed.exe'\n"
+                                  "    cli:\n        CommandLine|contains: 'mixedarg'\n",
+                     "(ida or img) and cli")},
+      {"d.yml", rule("id-only", "    selection:\n        EventID: 4689\n")},
+  };
+  LoadOptions no_dispatch;
+  no_dispatch.dispatch = false;
+  const auto [on, off] = load_both(sources, no_dispatch);
+  REQUIRE(on->verified().use_dispatch);
+  REQUIRE_FALSE(off->verified().use_dispatch);
+  // The prefilter entries of a rule: one per (predicate, clause) that can make it a candidate.
+  auto entries = [](const Program& prog, std::string_view title) {
+    const vm::VerifiedProgram& vp = prog.verified();
+    const std::uint32_t r = rule_number(vp, title);
+    return std::count_if(vp.pred_rules.begin(), vp.pred_rules.end(),
+                         [&](std::uint32_t e) { return e >> vm::VerifiedProgram::kEntryRuleShift == r; });
+  };
+  // Undispatched, every clause stays: the EventID(s), the command line (and the image). (The
+  // logsource's Channel test gives no clause: it also admits a record without a Channel.)
+  CHECK(entries(*off, "id-cli") == 2);
+  CHECK(entries(*off, "ids-cli") == 3);
+  CHECK(entries(*off, "id-or-img") == 3);
+  CHECK(entries(*off, "id-only") == 1);
+  // Dispatched: the EventID clauses go, {EventID 4688, mixed.exe} stays.
+  CHECK(entries(*on, "id-cli") == 1);
+  CHECK(entries(*on, "ids-cli") == 1);
+  CHECK(entries(*on, "id-or-img") == 3);
+  CHECK(entries(*on, "id-only") == 0);
+  CHECK(always_run(*on, "id-only"));
+  CHECK_FALSE(always_run(*off, "id-only"));
+
+  Matcher mon(on), moff(off);
+  using Set = std::set<std::string>;
+  const std::vector<std::pair<Fields, Set>> cases = {
+      {{{"EventID", "4688"}, {"CommandLine", "x idarg"}}, Set{"id-cli"}},
+      {{{"EventID", "1"}, {"CommandLine", "x idarg"}}, Set{}},
+      {{{"EventID", "1"}, {"CommandLine", "x idsarg"}}, Set{"ids-cli"}},
+      {{{"EventID", "4688"}, {"CommandLine", "x idsarg"}}, Set{"ids-cli"}},
+      {{{"EventID", "4689"}}, Set{"id-only"}},
+      {{{"EventID", "4689"}, {"CommandLine", "idarg idsarg"}}, Set{"id-only"}},
+      {{{"EventID", "4688"}, {"CommandLine", "mixedarg"}}, Set{"id-or-img"}},
+      {{{"EventID", "5"}, {"Image", "C:\\mixed.exe"}, {"CommandLine", "mixedarg"}}, Set{"id-or-img"}},
+      {{{"EventID", "5"}, {"Image", "C:\\other.exe"}, {"CommandLine", "mixedarg"}}, Set{}},
+      {{{"EventID", "4688"}, {"CommandLine", "none"}}, Set{}},
+  };
+  for (const auto& [fields, want] : cases)
+    for (const char* channel : {"Security", "System"}) {
+      Fields f = fields;
+      f["Channel"] = channel;
+      const Set expect = std::string_view(channel) == "Security" ? want : Set{};
+      for (int twice = 0; twice < 2; ++twice) {  // the second time through the scan cache
+        CHECK(matched_titles(mon, f) == expect);
+        CHECK(matched_titles(moff, f) == expect);
+      }
+    }
 }
 
 // A guarded regex on a dispatch field (EventID, Channel): the field's other tests are eq
