@@ -142,12 +142,22 @@ struct ScanStats {
   }
 };
 
+// The compilation of a `check` or `compile` run is left to the process exit, as clang's
+// -disable-free does: freeing a whole corpus's documents, checked rules and IR node by node
+// was 5.7% of `compile` over the SigmaHQ corpus (perf samples under ~Compilation), for memory
+// the exit returns at once. The pointers stay reachable, so LeakSanitizer reports nothing.
+Compilation& keep_until_exit(Compilation* c) {
+  static std::vector<Compilation*>* kept = new std::vector<Compilation*>;
+  kept->push_back(c);
+  return *c;
+}
+
 int cmd_check(const std::vector<std::string>& paths, const std::string& format, bool werror, bool lint) {
   diag::DiagSink sink;
   CompileOptions opts;
   opts.lint = lint;
   opts.placeholders = g_placeholders;
-  Compilation c = compile_paths(paths, opts, sink);
+  Compilation& c = keep_until_exit(new Compilation(compile_paths(paths, opts, sink)));
   print_diags(sink, c.sources, format, stdout);
   if (format == "text")
     std::fprintf(stderr, "%zu files, %zu rules without errors; %zu errors, %zu warnings\n", c.files.size(),
@@ -164,7 +174,7 @@ int cmd_compile(const std::vector<std::string>& paths, const std::string& out_pa
   CompileOptions opts;
   opts.opt_level = opt_level;
   opts.placeholders = g_placeholders;
-  Compilation c = compile_paths(paths, opts, sink);
+  Compilation& c = keep_until_exit(new Compilation(compile_paths(paths, opts, sink)));
   print_diags(sink, c.sources, "text", stderr);
   for (auto& d : sink.all())
     if (d.code == diag::Code::I0001) return kExitUsage;
