@@ -86,6 +86,19 @@ void sigmatch_matcher_free(sigmatch_matcher* matcher); /* NULL is allowed */
 sigmatch_status sigmatch_match(sigmatch_matcher* matcher, const sigmatch_event* event,
                                uint32_t* out_rules, size_t cap, size_t* n_matched);
 
+/* What a matcher has done since sigmatch_matcher_new (sigmatch::MatcherStats): records
+ * matched; rules executed on them (rules_run / records: how many of the program's rules the
+ * prefilter let run per record); scan-cache lookups of field values and their hits. A host
+ * can log these to see what its rule set costs per record. */
+typedef struct sigmatch_matcher_stats {
+  uint64_t records;
+  uint64_t rules_run;
+  uint64_t cache_lookups;
+  uint64_t cache_hits;
+} sigmatch_matcher_stats;
+/* Fills *out; SIGMATCH_INVALID_ARGUMENT (and *out untouched) when either pointer is NULL. */
+sigmatch_status sigmatch_matcher_stats_get(const sigmatch_matcher* matcher, sigmatch_matcher_stats* out);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

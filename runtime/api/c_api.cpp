@@ -256,6 +256,16 @@ sigmatch_matcher* sigmatch_matcher_new(const sigmatch_program* program) {
 
 void sigmatch_matcher_free(sigmatch_matcher* matcher) { delete matcher; }
 
+sigmatch_status sigmatch_matcher_stats_get(const sigmatch_matcher* matcher, sigmatch_matcher_stats* out) {
+  if (matcher == nullptr || out == nullptr) return SIGMATCH_INVALID_ARGUMENT;
+  const sigmatch::MatcherStats st = matcher->matcher.stats();  // (no allocation: cannot throw)
+  out->records = st.records;
+  out->rules_run = st.rules_run;
+  out->cache_lookups = st.cache_lookups;
+  out->cache_hits = st.cache_hits;
+  return SIGMATCH_OK;
+}
+
 sigmatch_status sigmatch_match(sigmatch_matcher* matcher, const sigmatch_event* event,
                                uint32_t* out_rules, size_t cap, size_t* n_matched) {
   if (n_matched != nullptr) *n_matched = 0;

@@ -160,6 +160,16 @@ static void test_match(void) {
     CHECK(sigmatch_match(m, ev, rules, 64, &n) == SIGMATCH_OK);
     CHECK(n == 1 && contains(rules, n, backup));
 
+    /* the matcher's counters: four records so far (the cap-0 call counts too) */
+    sigmatch_matcher_stats st;
+    memset(&st, 0xff, sizeof st);
+    CHECK(sigmatch_matcher_stats_get(m, &st) == SIGMATCH_OK);
+    CHECK(st.records == 4);
+    CHECK(st.rules_run >= 3 && st.rules_run < 4 * (uint64_t)sigmatch_program_rule_count(p));
+    CHECK(st.cache_hits <= st.cache_lookups);
+    CHECK(sigmatch_matcher_stats_get(NULL, &st) == SIGMATCH_INVALID_ARGUMENT);
+    CHECK(sigmatch_matcher_stats_get(m, NULL) == SIGMATCH_INVALID_ARGUMENT);
+
     /* misuse is reported, not a crash */
     CHECK(sigmatch_event_set(ev, sigmatch_program_field_count(p), "x", 1) == SIGMATCH_INVALID_ARGUMENT);
     CHECK(sigmatch_event_set_null(NULL, 0) == SIGMATCH_INVALID_ARGUMENT);
