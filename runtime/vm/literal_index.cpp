@@ -229,8 +229,9 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells, b
     lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
     hashed_ = ok && !lengths.empty() && lengths.size() <= kMaxHashedLengths && prefixes.size() <= kMaxFilterLiterals;
   }
-  has_filter_ = folds_ascii_ && count > 1 && (hashed_ || literals_.size() <= kMaxFilterLiterals);
-  for (std::string_view lit : literals_) has_filter_ &= lit.empty() || lit.size() >= 4;
+  // (hashed_ implies every literal reaches kHashedMinLength: lengths_allow_filter holds then.)
+  has_filter_ = folds_ascii_ && count > 1 && lengths_allow_filter() &&
+                (hashed_ || literals_.size() <= kMaxFilterLiterals);
   hashed_ = hashed_ && has_filter_;
   if (hashed_) build_hashed(lengths, prefixes.size());
   if (has_filter_ && !hashed_) {

@@ -32,16 +32,9 @@ class LiteralIndex {
              bool simd = true);
   bool empty() const { return patterns_.empty(); }
   // Before build(): whether build() will give the index no filter, whatever literals are added
-  // (so literals under 4 bytes cost it nothing): it already has one under 4 bytes, or more than
-  // kMaxFilterLiterals and one too short for hashed verification.
-  bool filter_ruled_out() const {
-    bool under4 = false, unhashable = false;
-    for (std::string_view lit : literals_) {
-      under4 |= !lit.empty() && lit.size() < 4;
-      unhashable |= !lit.empty() && lit.size() < kHashedMinLength;
-    }
-    return under4 || (literals_.size() > kMaxFilterLiterals && unhashable);
-  }
+  // (so literals under 4 bytes cost it nothing): its literals' lengths already rule one out
+  // (lengths_allow_filter, which build() applies too).
+  bool filter_ruled_out() const { return !lengths_allow_filter(); }
   // A byte that occurs in no literal (it resets every match), or -1; valid after build().
   int unused_byte() const {
     for (int c = 0; c < 256; ++c)
@@ -384,6 +377,19 @@ class LiteralIndex {
   std::string hashed_bytes_;
   static constexpr std::size_t kHashedMinLiterals = 256;  // below this the trie is warm enough
   static constexpr std::size_t kHashedMinLength = 8;      // folded_hash reads 8-byte words
+  // The part of the filter decision that depends only on the literals' lengths and number, and
+  // that adding literals never reverses: the filter reads 4 bytes per position, so every
+  // literal needs 4; past kMaxFilterLiterals only hashed verification (every literal at least
+  // kHashedMinLength) keeps the filter's bits sparse. build() also needs folded ASCII and, past
+  // kMaxFilterLiterals, few lengths and prefixes; filter_ruled_out() uses this part alone.
+  bool lengths_allow_filter() const {
+    bool under4 = false, unhashable = false;
+    for (std::string_view lit : literals_) {
+      under4 |= !lit.empty() && lit.size() < 4;
+      unhashable |= !lit.empty() && lit.size() < kHashedMinLength;
+    }
+    return !under4 && (literals_.size() <= kMaxFilterLiterals || !unhashable);
+  }
   static constexpr std::size_t kMaxHashedLengths = 8;     // hashes per candidate at most
 
   // A sparse state follows its own edge on class k, else its failure link, until a state with
