@@ -37,7 +37,85 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells, b
     literals_.clear();
     return false;
   }
-  // 1. Trie from the literals in sorted order: each literal reuses the path of its longest
+  // 1. Byte classes (every scan maps bytes through them; the hashed decision needs
+  // folds_ascii_).
+  bool used[256] = {};
+  bool any = false;  // a non-empty literal
+  for (std::string_view lit : literals_) {
+    any |= !lit.empty();
+    for (char ch : lit) used[static_cast<unsigned char>(ch)] = true;
+  }
+  classes_ = 1;
+  for (int c = 0; c < 256; ++c) class_of_[c] = used[c] ? static_cast<std::uint16_t>(classes_++) : 0;
+  // Folded literals hold no upper-case ASCII, so an upper-case letter can share its lower-case
+  // letter's class: the scan then folds ASCII by itself and an ASCII value needs no folded copy
+  // (folds_ascii()). A literal with an upper-case letter (only a hand-made image has one) keeps
+  // the exact byte classes, and callers fold every value first.
+  folds_ascii_ = true;
+  for (int c = 'A'; c <= 'Z'; ++c) folds_ascii_ &= !used[c];
+  if (folds_ascii_)
+    for (int c = 'A'; c <= 'Z'; ++c) class_of_[c] = class_of_[c + 32];
+  // 2. The filter, when every literal has 4 bytes or more (and the scan folds ASCII itself, so
+  // lower-casing a raw value's bytes is the fold); its trie is built with the automaton.
+  // Hashed verification (see hashed_verify) for a large set of long literals of few lengths:
+  // its filter is sized by the distinct 4-byte prefixes rather than the literals.
+  std::vector<std::uint32_t> prefixes, lengths;
+  {
+    bool ok = folds_ascii_ && literals_.size() >= kHashedMinLiterals;
+    for (std::size_t k = 0; ok && k < literals_.size(); ++k) {
+      std::string_view lit = literals_[k];
+      if (lit.empty()) continue;
+      ok = lit.size() >= kHashedMinLength && lit.size() < (1u << 30);
+      if (!ok) break;
+      std::uint32_t x;
+      std::memcpy(&x, lit.data(), 4);
+      prefixes.push_back(x);
+      lengths.push_back(static_cast<std::uint32_t>(lit.size()));
+    }
+    std::sort(prefixes.begin(), prefixes.end());
+    prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
+    std::sort(lengths.begin(), lengths.end());
+    lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
+    hashed_ = ok && !lengths.empty() && lengths.size() <= kMaxHashedLengths && prefixes.size() <= kMaxFilterLiterals;
+  }
+  // (hashed_ implies every literal reaches kHashedMinLength: lengths_allow_filter holds then.)
+  has_filter_ = folds_ascii_ && any && lengths_allow_filter() &&
+                (hashed_ || literals_.size() <= kMaxFilterLiterals);
+  hashed_ = hashed_ && has_filter_;
+  // 3. A hashed index gets its tables and no automaton (rolling_scan takes its place); any
+  // other the automaton, and the filter's trie when it has a filter.
+  if (hashed_)
+    build_hashed(lengths, prefixes.size());
+  else
+    build_automaton(dense_cells, all_dense_cells);
+  if (has_filter_) {
+    // About 64 bits per literal (2^12 to 2^18 bits, at most 32 KiB): under 2% of the bits set,
+    // so false candidates stay well below one in kMaxDensity positions.
+    unsigned bits = 12;
+    const std::size_t keys = hashed_ ? prefixes.size() : literals_.size();
+    while (bits < 18 && (std::size_t{1} << bits) < 64 * keys) ++bits;
+    filter_shift_ = 32 - bits;
+    filter_.assign((std::size_t{1} << bits) / 64, 0);
+    for (std::string_view lit : literals_) {
+      if (lit.empty()) continue;
+      std::uint32_t x;
+      std::memcpy(&x, lit.data(), 4);
+      const std::uint32_t h = filter_hash(x);
+      filter_[h >> 6] |= std::uint64_t{1} << (h & 63);
+    }
+    // Past a few hundred literals the nibble tables accept nearly every position (measured:
+    // 148 keyword literals let 12% through; Image's 1,947 almost all), so only the hash is used.
+    if (simd && literals_.size() <= kMaxSimdLiterals && simd_available()) build_simd_tables();
+  }
+  literals_.clear();
+  literals_.shrink_to_fit();
+  return true;
+}
+
+// Steps of a non-hashed index: the Aho-Corasick automaton (trie, BFS numbering, failure and
+// dictionary links, dense rows and sparse records), then the filter's trie.
+void LiteralIndex::build_automaton(std::size_t dense_cells, std::size_t all_dense_cells) {
+  // a. Trie from the literals in sorted order: each literal reuses the path of its longest
   // common prefix with the previous one, so building is linear in the literal bytes (no
   // per-node maps: this was most of a program's load time) and every node's children are
   // created in byte order.
@@ -50,7 +128,6 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells, b
   std::vector<unsigned char> via{0};
   std::vector<std::pair<std::uint32_t, std::uint32_t>> ends;  // (node, pattern id)
   std::vector<std::uint32_t> path{0};  // path[d]: the previous literal's node at depth d
-  bool used[256] = {};
   std::string_view prev;
   for (std::uint32_t id : ids) {
     std::string_view lit = literals_[id];
@@ -59,7 +136,6 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells, b
     path.resize(k + 1);
     for (std::size_t d = k; d < lit.size(); ++d) {
       unsigned char c = static_cast<unsigned char>(lit[d]);
-      used[c] = true;
       parent.push_back(path[d]);
       via.push_back(c);
       path.push_back(static_cast<std::uint32_t>(parent.size() - 1));
@@ -76,7 +152,7 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells, b
     std::vector<std::uint32_t> fill(kid_begin.begin(), kid_begin.end() - 1);
     for (std::size_t n = 1; n < count; ++n) kids[fill[parent[n]]++] = static_cast<std::uint32_t>(n);
   }
-  // 2. Renumber in BFS order (shallow states first: they get the dense rows, and a failure
+  // b. Renumber in BFS order (shallow states first: they get the dense rows, and a failure
   // link always points to a lower number).
   std::vector<std::uint32_t> order{0}, renum(count);
   order.reserve(count);
@@ -84,7 +160,7 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells, b
     for (std::uint32_t k = kid_begin[order[qi]]; k < kid_begin[order[qi] + 1]; ++k)
       order.push_back(kids[k]);
   for (std::uint32_t i = 0; i < order.size(); ++i) renum[order[i]] = i;
-  // 3. Flatten (BFS numbers): children CSR sorted by byte, depth, outputs.
+  // c. Flatten (BFS numbers): children CSR sorted by byte, depth, outputs.
   for (auto& e : ends) e.first = renum[e.first];
   std::sort(ends.begin(), ends.end());
   std::vector<std::uint32_t> kb(count + 1, 0), kid(count > 0 ? count - 1 : 0), depth(count, 0);
@@ -112,20 +188,13 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells, b
     return kNone;
   };
   auto has_out = [&](std::uint32_t s) { return reports_[s].out_end != reports_[s].out_begin; };
-  // 4. Byte classes.
-  classes_ = 1;
-  for (int c = 0; c < 256; ++c) class_of_[c] = used[c] ? static_cast<std::uint16_t>(classes_++) : 0;
-  unsigned char class_byte[257] = {};  // class -> its first byte; 257 classes when all bytes occur
-  for (int c = 255; c >= 0; --c) class_byte[class_of_[c]] = static_cast<unsigned char>(c);
-  // Folded literals hold no upper-case ASCII, so an upper-case letter can share its lower-case
-  // letter's class: the scan then folds ASCII by itself and an ASCII value needs no folded copy
-  // (folds_ascii()). A literal with an upper-case letter (only a hand-made image has one) keeps
-  // the exact byte classes, and callers fold every value first.
-  folds_ascii_ = true;
-  for (int c = 'A'; c <= 'Z'; ++c) folds_ascii_ &= !used[c];
-  if (folds_ascii_)
-    for (int c = 'A'; c <= 'Z'; ++c) class_of_[c] = class_of_[c + 32];
-  // 5. Failure and dictionary links, in BFS order: a state's failure state is shallower, so its
+  // Class -> its first byte a literal can hold (257 classes when all bytes occur). Upper-case
+  // ASCII shares its letter's class when the index folds, but no literal holds it: skipped, or
+  // 'A' would stand for 'a''s class and find no edge.
+  unsigned char class_byte[257] = {};
+  for (int c = 255; c >= 0; --c)
+    if (!(folds_ascii_ && c >= 'A' && c <= 'Z')) class_byte[class_of_[c]] = static_cast<unsigned char>(c);
+  // d. Failure and dictionary links, in BFS order: a state's failure state is shallower, so its
   // link is already set when `go` walks it.
   std::vector<std::uint32_t> fail(count, 0);
   auto go = [&](std::uint32_t s, unsigned char c) {
@@ -143,7 +212,7 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells, b
       fail[t] = f;
       reports_[t].dict = has_out(f) ? f : reports_[f].dict;
     }
-  // 6. Which states get dense rows (BFS order, so shallow states first), then codes: dense
+  // e. Which states get dense rows (BFS order, so shallow states first), then codes: dense
   // states r * classes_ in BFS order, sparse ones dense_end_ + their depth-first number.
   std::vector<std::uint32_t> code(count, 0);
   std::vector<char> dense(count, 0);
@@ -173,7 +242,7 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells, b
   auto with_flag = [&](std::uint32_t t) {
     return code[t] | ((has_out(t) || reports_[t].dict != 0) ? kReports : 0u);
   };
-  // 7. Dense rows: a state goes where its failure state goes, except on its own edges. When the
+  // f. Dense rows: a state goes where its failure state goes, except on its own edges. When the
   // failure state has a row (it is shallower: built already) copy it, else walk.
   dense_.assign(dense_end_, 0);  // class 0: the root, no report
   for (std::uint32_t r = 0; r < dense_node_.size(); ++r) {
@@ -186,7 +255,7 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells, b
     }
     for (std::uint32_t k = kb[s]; k < kb[s + 1]; ++k) row[class_of_[kc[k]]] = with_flag(kid[k]);
   }
-  // 8. Sparse records, in depth-first order.
+  // g. Sparse records, in depth-first order.
   sparse_.assign(sparse_node_.size(), Sparse{});
   edge_cls_.clear();
   edge_to_.clear();
@@ -206,35 +275,7 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells, b
       }
     }
   }
-  // 9. The filter and its depth-first trie, when every literal has 4 bytes or more (and the
-  // scan folds ASCII itself, so lower-casing a raw value's bytes is the fold).
-  // Hashed verification (see hashed_verify) for a large set of long literals of few lengths:
-  // its filter is sized by the distinct 4-byte prefixes rather than the literals.
-  std::vector<std::uint32_t> prefixes, lengths;
-  {
-    bool ok = folds_ascii_ && literals_.size() >= kHashedMinLiterals;
-    for (std::size_t k = 0; ok && k < literals_.size(); ++k) {
-      std::string_view lit = literals_[k];
-      if (lit.empty()) continue;
-      ok = lit.size() >= kHashedMinLength && lit.size() < (1u << 30);
-      if (!ok) break;
-      std::uint32_t x;
-      std::memcpy(&x, lit.data(), 4);
-      prefixes.push_back(x);
-      lengths.push_back(static_cast<std::uint32_t>(lit.size()));
-    }
-    std::sort(prefixes.begin(), prefixes.end());
-    prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
-    std::sort(lengths.begin(), lengths.end());
-    lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
-    hashed_ = ok && !lengths.empty() && lengths.size() <= kMaxHashedLengths && prefixes.size() <= kMaxFilterLiterals;
-  }
-  // (hashed_ implies every literal reaches kHashedMinLength: lengths_allow_filter holds then.)
-  has_filter_ = folds_ascii_ && count > 1 && lengths_allow_filter() &&
-                (hashed_ || literals_.size() <= kMaxFilterLiterals);
-  hashed_ = hashed_ && has_filter_;
-  if (hashed_) build_hashed(lengths, prefixes.size());
-  if (has_filter_ && !hashed_) {
+  if (has_filter_) {  // the filter's depth-first trie (walk)
     std::vector<std::uint32_t> dfs(count, 0), dfs_order;
     dfs_order.reserve(count);
     std::vector<std::uint32_t> stack{0};
@@ -268,28 +309,6 @@ bool LiteralIndex::build(std::size_t dense_cells, std::size_t all_dense_cells, b
     std::fill(std::begin(root_kid_), std::end(root_kid_), kNoKid);
     for (std::uint32_t k = kb[0]; k < kb[1]; ++k) root_kid_[class_of_[kc[k]]] = dfs[kid[k]];
   }
-  if (has_filter_) {
-    // About 64 bits per literal (2^12 to 2^18 bits, at most 32 KiB): under 2% of the bits set,
-    // so false candidates stay well below one in kMaxDensity positions.
-    unsigned bits = 12;
-    const std::size_t keys = hashed_ ? prefixes.size() : literals_.size();
-    while (bits < 18 && (std::size_t{1} << bits) < 64 * keys) ++bits;
-    filter_shift_ = 32 - bits;
-    filter_.assign((std::size_t{1} << bits) / 64, 0);
-    for (std::string_view lit : literals_) {
-      if (lit.empty()) continue;
-      std::uint32_t x;
-      std::memcpy(&x, lit.data(), 4);
-      const std::uint32_t h = filter_hash(x);
-      filter_[h >> 6] |= std::uint64_t{1} << (h & 63);
-    }
-    // Past a few hundred literals the nibble tables accept nearly every position (measured:
-    // 148 keyword literals let 12% through; Image's 1,947 almost all), so only the hash is used.
-    if (simd && literals_.size() <= kMaxSimdLiterals && simd_available()) build_simd_tables();
-  }
-  literals_.clear();
-  literals_.shrink_to_fit();
-  return true;
 }
 
 // The table hashed_verify probes: one key per distinct literal (a literal may stand for several
@@ -332,10 +351,23 @@ void LiteralIndex::build_hashed(const std::vector<std::uint32_t>& lengths, std::
   std::size_t size = 16;
   while (size < 2 * hashed_keys_.size()) size *= 2;
   hashed_table_.assign(size, 0);
+  rolling_table_.assign(size, 0);
+  rolling_hash_.resize(hashed_keys_.size());
   for (std::uint32_t k = 0; k < hashed_keys_.size(); ++k) {
     std::size_t slot = hashed_keys_[k].hash & (size - 1);
     while (hashed_table_[slot] != 0) slot = (slot + 1) & (size - 1);
     hashed_table_[slot] = k + 1;
+    const HashedKey& key = hashed_keys_[k];
+    rolling_hash_[k] = roll_hash(reinterpret_cast<const unsigned char*>(hashed_bytes_.data()) + key.offset, key.length);
+    slot = roll_slot(rolling_hash_[k]) & (size - 1);
+    while (rolling_table_[slot] != 0) slot = (slot + 1) & (size - 1);
+    rolling_table_[slot] = k + 1;
+  }
+  rolling_pow_.clear();
+  for (std::uint32_t len : lengths) {  // kRollBase^(len - 1)
+    std::uint64_t x = 1;
+    for (std::uint32_t k = 1; k < len; ++k) x = roll_mul(x, kRollBase);
+    rolling_pow_.push_back(x);
   }
 }
 

@@ -3,7 +3,9 @@
 // of a field value (folded, or raw when it is ASCII: see folds_ascii) decides every literal
 // predicate on that field at once, instead of one substring search per predicate: with
 // thousands of rules, CommandLine alone carries thousands of literals. Indexes whose literals
-// all have 4+ bytes also get a filter-then-verify scan (see scan). Tested by
+// all have 4+ bytes also get a filter-then-verify scan (see scan); a large set of long
+// literals of few lengths (an IOC hash list) is verified by hashing and has no automaton at all
+// (see rolling_scan). Tested by
 // tests/unit/vm_test.cpp and every e2e/differential case.
 #pragma once
 #include <algorithm>
@@ -58,8 +60,8 @@ class LiteralIndex {
   // by some literal's first 4 bytes. Those tests do not depend on each other, so they run at a
   // few cycles per byte, where the automaton pays one dependent load per byte; only candidate
   // positions walk the trie. When a value is dense in candidates (more than one in kMaxDensity
-  // positions, or walks past kVerifyPerByte steps per byte), the automaton scans the whole
-  // value instead, and `retry` (per thread and index, optional) sends the next kSkipAfterFail
+  // positions, or walks past kVerifyPerByte steps per byte), the automaton (a hashed index: its
+  // rolling scan) scans the whole value instead, and `retry` (per thread and index, optional) sends the next kSkipAfterFail
   // scans of the index straight to it: a field whose values are dense in literals (paths
   // against path literals) pays the attempt once in 64 scans. Both ways report the same set.
   template <class Fn>
@@ -75,13 +77,14 @@ class LiteralIndex {
         if (!done && retry) *retry = kSkipAfterFail;
       }
     }
-    if (!done) automaton_scan(v, n, on_match);
+    if (!done) full_scan(v, n, on_match);
     report_empty(n, on_match);
   }
-  // The automaton alone (tests compare it with scan).
+  // The full scan alone, without the filter: the automaton, or a hashed index's rolling scan
+  // (tests compare it with scan).
   template <class Fn>
-  void scan_automaton(std::string_view value, Fn&& on_match) const {
-    automaton_scan(reinterpret_cast<const unsigned char*>(value.data()), value.size(), on_match);
+  void scan_unfiltered(std::string_view value, Fn&& on_match) const {
+    full_scan(reinterpret_cast<const unsigned char*>(value.data()), value.size(), on_match);
     report_empty(value.size(), on_match);
   }
   bool has_filter() const { return has_filter_; }
@@ -114,7 +117,7 @@ class LiteralIndex {
     // means the automaton is cheaper for this value.
     auto candidate = [&](std::size_t i) {
       if (++candidates > 8 + i / kMaxDensity) return false;
-      if (hashed_) return hashed_verify(v, i, n, on_match), true;
+      if (hashed_) return hashed_verify(v, i, n, budget, on_match);
       return walk(v, i, n, budget, on_match);
     };
     // Locals, not members: on_match writes memory, so members would be reloaded every byte.
@@ -177,6 +180,7 @@ class LiteralIndex {
   std::uint32_t simd_mask(const unsigned char* p) const;
   void build_simd_tables();
   void build_hashed(const std::vector<std::uint32_t>& lengths, std::size_t prefixes);
+  void build_automaton(std::size_t dense_cells, std::size_t all_dense_cells);
   // Reports every literal that starts at i, walking the depth-first trie along v[i..] by byte
   // class (so upper-case ASCII walks like lower case). False when the budget ran out (what was
   // reported stays reported; the caller rescans).
@@ -328,8 +332,16 @@ class LiteralIndex {
       if (e.lengths == 0 || e.prefix == x) return e.lengths;
     }
   }
+  struct HashedKey {
+    std::uint64_t hash = 0;
+    std::uint32_t offset = 0, length = 0;  // the folded literal, in hashed_bytes_
+    std::uint32_t out_begin = 0, out_end = 0;  // its patterns, in hashed_out_
+  };
+  // False when the budget ran out (each hash charges its length: a hostile image's long
+  // literals must not make a dense value quadratic); the caller then runs full_scan.
   template <class Fn>
-  void hashed_verify(const unsigned char* v, std::size_t i, std::size_t n, Fn& on_match) const {
+  bool hashed_verify(const unsigned char* v, std::size_t i, std::size_t n, std::size_t& budget,
+                     Fn& on_match) const {
     const std::size_t mask = hashed_table_.size() - 1;
     std::uint32_t x;
     std::memcpy(&x, v + i, 4);  // (a candidate has 4 bytes: the filter read them)
@@ -338,7 +350,9 @@ class LiteralIndex {
     for (std::uint32_t bits = hashed_lengths_of(static_cast<std::uint32_t>(text::lower_ascii8(x))); bits != 0;
          bits &= bits - 1) {
       const std::uint32_t len = hashed_lengths_[__builtin_ctz(bits)];  // ascending
-      if (len > n - i) return;
+      if (len > n - i) return true;
+      if (budget < len) return false;
+      budget -= len;
       const std::uint64_t h = folded_hash(v + i, len);
       for (std::size_t slot = h & mask;; slot = (slot + 1) & mask) {
         const std::uint32_t k = hashed_table_[slot];
@@ -347,22 +361,102 @@ class LiteralIndex {
         if (key.hash != h || key.length != len ||
             !folded_equal(v + i, reinterpret_cast<const unsigned char*>(hashed_bytes_.data()) + key.offset, len))
           continue;
-        for (std::uint32_t o = key.out_begin; o < key.out_end; ++o) {
-          const Pattern& p = patterns_[hashed_out_[o]];
-          const bool ok = p.mode == Mode::kContains || (p.mode == Mode::kPrefix && i == 0) ||
-                          (p.mode == Mode::kSuffix && i + len == n) ||
-                          (p.mode == Mode::kEq && i == 0 && len == n);
-          if (ok) on_match(p.pred);
-        }
+        report_key(key, i, n, on_match);
         break;
       }
     }
+    return true;
   }
-  struct HashedKey {
-    std::uint64_t hash = 0;
-    std::uint32_t offset = 0, length = 0;  // the folded literal, in hashed_bytes_
-    std::uint32_t out_begin = 0, out_end = 0;  // its patterns, in hashed_out_
-  };
+  // The patterns of a literal found at v[i, i + length) that hold there.
+  template <class Fn>
+  void report_key(const HashedKey& key, std::size_t i, std::size_t n, Fn& on_match) const {
+    const std::size_t len = key.length;
+    for (std::uint32_t o = key.out_begin; o < key.out_end; ++o) {
+      const Pattern& p = patterns_[hashed_out_[o]];
+      const bool ok = p.mode == Mode::kContains || (p.mode == Mode::kPrefix && i == 0) ||
+                      (p.mode == Mode::kSuffix && i + len == n) || (p.mode == Mode::kEq && i == 0 && len == n);
+      if (ok) on_match(p.pred);
+    }
+  }
+  // A hashed index has no automaton: Hashes' 5,701 SigmaHQ IOC literals made one of ~250,000
+  // states, 63 ms of the all-Windows image's ~180 ms load, for the rare value the filter gives
+  // up on. This scan takes its place, in O(n x lengths) whatever v holds: per literal length
+  // (at most kMaxHashedLengths), a polynomial hash of the folded window modulo 2^61 - 1 rolls
+  // along v; where the window's 4 folded bytes start a literal of that length, the hash is
+  // looked up in rolling_table_, and an equal hash is compared byte by byte, at most once per
+  // literal at interior positions (they can only satisfy `contains`), so a value made of one
+  // literal repeated pays its length once.
+  template <class Fn>
+  void rolling_scan(const unsigned char* v, std::size_t n, Fn& on_match) const {
+    std::size_t nl = 0;  // the lengths that fit in v (ascending)
+    while (nl < hashed_lengths_.size() && hashed_lengths_[nl] <= n) ++nl;
+    if (nl == 0) return;
+    std::uint64_t h[kMaxHashedLengths];
+    for (std::size_t j = 0; j < nl; ++j) h[j] = roll_hash(v, hashed_lengths_[j]);
+    std::vector<std::uint64_t> seen((hashed_keys_.size() + 63) / 64, 0);
+    const std::size_t mask = rolling_table_.size() - 1;
+    const unsigned char* bytes = reinterpret_cast<const unsigned char*>(hashed_bytes_.data());
+    for (std::size_t i = 0; i + hashed_lengths_[0] <= n; ++i) {
+      std::uint32_t x;
+      std::memcpy(&x, v + i, 4);  // (every hashed literal has kHashedMinLength >= 4 bytes)
+      const std::uint32_t fits = (1u << nl) - 1;  // (nl <= kMaxHashedLengths)
+      for (std::uint32_t bits = hashed_lengths_of(static_cast<std::uint32_t>(text::lower_ascii8(x))) & fits;
+           bits != 0; bits &= bits - 1) {
+        const std::size_t j = static_cast<std::size_t>(__builtin_ctz(bits));
+        const std::uint32_t len = hashed_lengths_[j];
+        if (i + len > n) break;  // (ascending: the longer ones do not fit either)
+        const bool interior = i != 0 && i + len != n;
+        for (std::size_t slot = roll_slot(h[j]) & mask;; slot = (slot + 1) & mask) {
+          const std::uint32_t k = rolling_table_[slot];
+          if (k == 0) break;
+          const HashedKey& key = hashed_keys_[k - 1];
+          if (rolling_hash_[k - 1] != h[j] || key.length != len) continue;
+          if (interior && ((seen[(k - 1) / 64] >> ((k - 1) % 64)) & 1)) break;
+          if (!folded_equal(v + i, bytes + key.offset, len)) continue;
+          if (interior) seen[(k - 1) / 64] |= std::uint64_t{1} << ((k - 1) % 64);
+          report_key(key, i, n, on_match);
+          break;
+        }
+      }
+      for (std::size_t j = 0; j < nl; ++j)
+        if (i + hashed_lengths_[j] < n) h[j] = roll_step(h[j], v[i], v[i + hashed_lengths_[j]], rolling_pow_[j]);
+    }
+  }
+  template <class Fn>
+  void full_scan(const unsigned char* v, std::size_t n, Fn& on_match) const {
+    if (hashed_) rolling_scan(v, n, on_match);
+    else automaton_scan(v, n, on_match);
+  }
+  // The rolling hash: sum of folded byte * kRollBase^(len - 1 - position), modulo 2^61 - 1 (a
+  // prime: unlike a hash modulo 2^64, no Thue-Morse value makes many windows collide).
+  static constexpr std::uint64_t kRollMod = (std::uint64_t{1} << 61) - 1;
+  static constexpr std::uint64_t kRollBase = 0x1F3D5B79A1C3E5ull % kRollMod;
+  static std::uint64_t roll_mul(std::uint64_t a, std::uint64_t b) {
+    const unsigned __int128 p = static_cast<unsigned __int128>(a) * b;
+    const std::uint64_t r = (static_cast<std::uint64_t>(p) & kRollMod) + static_cast<std::uint64_t>(p >> 61);
+    return r >= kRollMod ? r - kRollMod : r;
+  }
+  static std::uint64_t roll_add(std::uint64_t a, std::uint64_t b) {
+    const std::uint64_t r = a + b;
+    return r >= kRollMod ? r - kRollMod : r;
+  }
+  static std::uint64_t fold_byte(unsigned char c) {
+    return c >= 'A' && c <= 'Z' ? c | 0x20u : c;
+  }
+  static std::uint64_t roll_hash(const unsigned char* p, std::size_t len) {
+    std::uint64_t h = 0;
+    for (std::size_t k = 0; k < len; ++k) h = roll_add(roll_mul(h, kRollBase), fold_byte(p[k]));
+    return h;
+  }
+  // The window one byte on: drop `out` (weighted kRollBase^(len - 1): `top`), add `in`.
+  static std::uint64_t roll_step(std::uint64_t h, unsigned char out, unsigned char in, std::uint64_t top) {
+    h = roll_add(h, kRollMod - roll_mul(fold_byte(out), top));
+    return roll_add(roll_mul(h, kRollBase), fold_byte(in));
+  }
+  static std::size_t roll_slot(std::uint64_t h) { return static_cast<std::size_t>((h ^ (h >> 29)) * 0x9E3779B97F4A7C15ull >> 20); }
+  std::vector<std::uint64_t> rolling_hash_;    // per key: roll_hash of its bytes
+  std::vector<std::uint32_t> rolling_table_;   // open addressing by roll_slot: key index + 1
+  std::vector<std::uint64_t> rolling_pow_;     // per hashed length L: kRollBase^(L - 1)
   bool hashed_ = false;
   std::vector<std::uint32_t> hashed_lengths_;  // distinct literal lengths, ascending
   // Folded 4-byte prefix -> the lengths of the literals starting with it (bit j: length

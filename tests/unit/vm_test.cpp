@@ -383,7 +383,7 @@ TEST_CASE("LiteralIndex: the 4-byte filter and its fallback agree with a naive s
     }
     idx.scan(raw, [&](std::uint32_t p) { got.insert(p); });
     idx.scan(raw, [&](std::uint32_t p) { got_hint.insert(p); }, &retry);
-    idx.scan_automaton(raw, [&](std::uint32_t p) { got_auto.insert(p); });
+    idx.scan_unfiltered(raw, [&](std::uint32_t p) { got_auto.insert(p); });
     scalar.scan(raw, [&](std::uint32_t p) { got_scalar.insert(p); });
     scalar.scan(raw, [&](std::uint32_t p) { got_scalar_hint.insert(p); }, &retry_scalar);
     REQUIRE_MESSAGE(got == want, "value=" << raw);
@@ -403,7 +403,8 @@ TEST_CASE("LiteralIndex: the 4-byte filter and its fallback agree with a naive s
 // SHA256=, IMPHASH= and a digest) checks candidates by hashing instead of walking the trie. In
 // every mode, with raw upper-case values, a literal shared by several patterns, digests that
 // differ from a literal in one byte, matches in the middle and at both ends, and values too
-// dense in candidates (the automaton fallback): the same as a naive search and the automaton.
+// dense in candidates (the rolling scan a hashed index has instead of an automaton): the same
+// as a naive search and the rolling scan alone.
 TEST_CASE("LiteralIndex: hashed verification agrees with a naive search") {
   using sigmatch::vm::LiteralIndex;
   std::mt19937 rng(29);
@@ -434,27 +435,34 @@ TEST_CASE("LiteralIndex: hashed verification agrees with a naive search") {
     const std::string& a = lits[rng() % lits.size()];
     const std::string& b = lits[rng() % lits.size()];
     std::string v;
-    switch (t % 6) {
+    switch (t % 8) {
       case 0: v = a; break;                                // eq, prefix, suffix and contains
       case 1: v = a + "," + b; break;                      // Sysmon's Hashes: several digests
       case 2: v = "x" + a + "y"; break;                    // contains only
       case 3: v = a.substr(0, a.size() - 1) + (a.back() == '0' ? "1" : "0"); break;  // one byte off
       case 4: v = a.substr(0, 4) + std::string(rng() % 80, 'a') + a.substr(0, 4); break;  // prefix, no digest
-      case 5: {  // dense in candidates: the filter gives up, the automaton answers
+      case 5: {  // dense in candidates: the filter gives up, the rolling scan answers
         for (int k = 0; k < 40; ++k) v += "md5=";
         v += a;
         break;
       }
+      case 6:  // one literal repeated: at the start, inside (verified once) and at the end
+        for (int k = 0; k < 30; ++k) v += a;
+        break;
+      case 7:  // dense, then two literals overlapping the end of each other's prefix
+        for (int k = 0; k < 30; ++k) v += a.substr(0, 4);
+        v += a + b.substr(0, 6) + b;
+        break;
     }
     std::string raw = v;
     for (char& c : raw)
       if (c >= 'a' && c <= 'z' && rng() % 2 == 0) c = static_cast<char>(c - 32);
-    std::set<std::uint32_t> want, got, got_hint, got_auto, got_scalar;
+    std::set<std::uint32_t> want, got, got_hint, got_auto, got_scalar;  // (got_auto: unfiltered)
     for (std::uint32_t i = 0; i < lits.size(); ++i)
       if (naive_match(static_cast<LiteralIndex::Mode>(i % 4), v, lits[i])) want.insert(i);
     idx.scan(raw, [&](std::uint32_t p) { got.insert(p); });
     idx.scan(raw, [&](std::uint32_t p) { got_hint.insert(p); }, &retry);
-    idx.scan_automaton(raw, [&](std::uint32_t p) { got_auto.insert(p); });
+    idx.scan_unfiltered(raw, [&](std::uint32_t p) { got_auto.insert(p); });
     scalar.scan(raw, [&](std::uint32_t p) { got_scalar.insert(p); });
     REQUIRE_MESSAGE(got == want, "value=" << raw);
     REQUIRE_MESSAGE(got_hint == want, "value=" << raw);
