@@ -94,19 +94,6 @@ static std::size_t fold_ascii_prefix(std::string_view in, char* dst) {
   return i;
 }
 
-bool is_ascii(std::string_view in) {
-  constexpr std::uint64_t kHigh = 0x8080808080808080ull;
-  std::size_t i = 0;
-  std::uint64_t acc = 0;
-  for (; i + 8 <= in.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, in.data() + i, 8);
-    acc |= w;
-  }
-  for (; i < in.size(); ++i) acc |= static_cast<unsigned char>(in[i]);
-  return (acc & kHigh) == 0;
-}
-
 bool ascii_iequal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   std::size_t i = 0;

@@ -3,6 +3,7 @@
 // hex-number parsing. Pure functions. Tested by tests/unit/text_test.cpp.
 #pragma once
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,8 +28,25 @@ inline std::uint64_t upper_ascii_mask8(std::uint64_t w) {
 }
 // The 8 bytes of w with their upper-case ASCII letters lower-cased.
 inline std::uint64_t lower_ascii8(std::uint64_t w) { return w | (upper_ascii_mask8(w) >> 2); }
-// No byte >= 0x80 (8 bytes at a time).
-bool is_ascii(std::string_view in);
+// The OR of v[0 .. n)'s bytes, its 0x80 bits the only meaningful ones: overlapping loads, no
+// byte loop (a short value's byte loop mispredicted its exit on most of a record's ~20 values,
+// in vm.cpp's keyword join, which uses this directly).
+inline std::uint64_t or_bytes(const char* v, std::size_t n) {
+  auto load = [v](std::size_t at, auto w) {
+    std::memcpy(&w, v + at, sizeof w);
+    return static_cast<std::uint64_t>(w);
+  };
+  if (n >= 8) {
+    std::uint64_t acc = load(n - 8, std::uint64_t{});
+    for (std::size_t i = 0; i + 8 < n; i += 8) acc |= load(i, std::uint64_t{});
+    return acc;
+  }
+  if (n >= 4) return load(0, std::uint32_t{}) | load(n - 4, std::uint32_t{});
+  if (n >= 2) return load(0, std::uint16_t{}) | load(n - 2, std::uint16_t{});
+  return n ? static_cast<unsigned char>(v[0]) : 0;
+}
+// No byte >= 0x80.
+inline bool is_ascii(std::string_view in) { return (or_bytes(in.data(), in.size()) & 0x8080808080808080ull) == 0; }
 // ASCII with no upper-case letter: fold_case(in) == in without copying anything.
 bool is_folded_ascii(std::string_view in);
 // fold_case(a) == fold_case(b) for ASCII a and b (the caller checks is_ascii), without copies.

@@ -176,23 +176,6 @@ void scan_value(const VerifiedProgram& p, const LiteralIndex& idx, Scratch& s, s
 // ASCII values shorter than `min_len` (the index's shortest non-empty literal) are left out:
 // no literal fits in them, and none spans two values (sep is in no literal). The empty literal,
 // if any, is reported whatever the joined text (LiteralIndex::scan).
-// The OR of v[0 .. n)'s bytes, high bits only meaningful: overlapping loads inside the value
-// (a short value's byte loop mispredicted its exit on most of a record's ~20 values).
-inline std::uint64_t high_bits(const char* v, std::size_t n) {
-  auto load = [v](std::size_t at, auto w) {
-    std::memcpy(&w, v + at, sizeof w);
-    return static_cast<std::uint64_t>(w);
-  };
-  if (n >= 8) {
-    std::uint64_t acc = load(n - 8, std::uint64_t{});
-    for (std::size_t i = 0; i + 8 < n; i += 8) acc |= load(i, std::uint64_t{});
-    return acc;
-  }
-  if (n >= 4) return load(0, std::uint32_t{}) | load(n - 4, std::uint32_t{});
-  if (n >= 2) return load(0, std::uint16_t{}) | load(n - 2, std::uint16_t{});
-  return n ? static_cast<unsigned char>(v[0]) : 0;
-}
-
 std::optional<std::string_view> join_ascii(const std::vector<std::string_view>& values, char sep,
                                            std::size_t min_len, std::string& buf) {
   std::size_t total = 0;
@@ -211,7 +194,7 @@ std::optional<std::string_view> join_ascii(const std::vector<std::string_view>& 
     const char* src = v.data();
     const std::size_t n = v.size();
     if (n < min_len) {  // left out, but still checked: a record with non-ASCII is folded instead
-      high |= high_bits(src, n);
+      high |= text::or_bytes(src, n);
       continue;
     }
     if (n >= 8) {
