@@ -393,7 +393,14 @@ class LiteralIndex {
     if (nl == 0) return;
     std::uint64_t h[kMaxHashedLengths];
     for (std::size_t j = 0; j < nl; ++j) h[j] = roll_hash(v, hashed_lengths_[j]);
-    std::vector<std::uint64_t> seen((hashed_keys_.size() + 63) / 64, 0);
+    // Literals already verified at an interior position: on the stack for up to 8,192 literals
+    // (Hashes has 5,701), so the fallback allocates nothing per value in practice.
+    const std::size_t words = (hashed_keys_.size() + 63) / 64;
+    std::uint64_t local[128];
+    std::vector<std::uint64_t> heap;
+    std::uint64_t* seen = local;
+    if (words <= 128) std::fill_n(local, words, 0);
+    else seen = (heap.assign(words, 0), heap.data());
     const std::size_t mask = rolling_table_.size() - 1;
     const unsigned char* bytes = reinterpret_cast<const unsigned char*>(hashed_bytes_.data());
     for (std::size_t i = 0; i + hashed_lengths_[0] <= n; ++i) {

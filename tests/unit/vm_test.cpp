@@ -469,6 +469,29 @@ TEST_CASE("LiteralIndex: hashed verification agrees with a naive search") {
     REQUIRE_MESSAGE(got_auto == want, "value=" << raw);
     REQUIRE_MESSAGE(got_scalar == want, "value=" << raw);
   }
+  // Past 8,192 literals the rolling scan keeps its per-literal marks on the heap: the same
+  // answers for dense values there.
+  {
+    std::vector<std::string> many;
+    for (int i = 0; i < 9000; ++i) many.push_back("md5=" + digest(32));
+    LiteralIndex big;
+    for (std::uint32_t i = 0; i < many.size(); ++i) big.add(many[i], static_cast<LiteralIndex::Mode>(i % 4), i);
+    REQUIRE(big.build());
+    REQUIRE(big.has_hashed());
+    for (int t = 0; t < 20; ++t) {
+      const std::string& a = many[rng() % many.size()];
+      std::string v;
+      for (int k = 0; k < 40; ++k) v += "md5=";
+      for (int k = 0; k < 3; ++k) v += a;
+      std::set<std::uint32_t> want, got, got_unfiltered;
+      for (std::uint32_t i = 0; i < many.size(); ++i)
+        if (naive_match(static_cast<LiteralIndex::Mode>(i % 4), v, many[i])) want.insert(i);
+      big.scan(v, [&](std::uint32_t p) { got.insert(p); });
+      big.scan_unfiltered(v, [&](std::uint32_t p) { got_unfiltered.insert(p); });
+      CHECK(got == want);
+      CHECK(got_unfiltered == want);
+    }
+  }
   // Not for: a short literal among them, too many lengths, or too few literals.
   auto hashed_with = [&](const std::vector<std::string>& extra, std::size_t count) {
     LiteralIndex x;
