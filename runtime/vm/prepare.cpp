@@ -58,10 +58,13 @@ bool find_blocks(VerifiedProgram& p) {
 }
 
 // Kill lists (program.hpp, CodeSpan): per always-run rule, the scan-decided predicates that
-// every path from the block's start to its MATCH tests false. A must-analysis over the block
-// (jumps go forward: one pass in pc order): the set a path carries grows by p on a TEST p's
-// false edge, and paths meet by intersection. Sets are capped at kMaxKills (any subset of a
-// kill list is one too), so a hostile block costs O(length * kMaxKills).
+// every path from the block's start to its MATCH tests false, and the fields every such path
+// needs present (kKillField | f). A must-analysis over the block (jumps go forward: one pass
+// in pc order): the set a path carries grows by p on a TEST p's false edge; by p's field on
+// the true edge of a test of the value (every kind but is_null, exists and the keyword ones
+// is false on a missing or null field), and on is_null's false edge; paths meet by
+// intersection. Sets are capped at kMaxKills (any subset of a kill list is one too), so a
+// hostile block costs O(length * kMaxKills).
 constexpr std::size_t kMaxKills = 16;
 
 void find_kills(VerifiedProgram& p) {
@@ -90,13 +93,19 @@ void find_kills(VerifiedProgram& p) {
       if (!st[pc - span.begin]) continue;  // unreachable
       const Set cur = std::move(*st[pc - span.begin]);
       const bytecode::Insn& in = p.code[pc];
+      auto with = [](Set s, std::uint32_t x) {
+        if (s.size() < kMaxKills && !std::binary_search(s.begin(), s.end(), x)) s.insert(std::upper_bound(s.begin(), s.end(), x), x);
+        return s;
+      };
       switch (static_cast<bytecode::Op>(in.op)) {
         case bytecode::Op::kTest: {
-          flow(in.b, cur);
+          const Pred& pr = p.preds[in.a];
+          const bool on_field = !is_keyword_pred(pr.kind) && pr.field < p.fields.size();
+          const bool value_test = on_field && pr.kind != PredKind::kIsNull && pr.kind != PredKind::kExists;
+          flow(in.b, value_test ? with(cur, VerifiedProgram::kKillField | pr.field) : cur);
           Set f = cur;
-          if (in.a < p.pred_scan.size() && p.pred_scan[in.a] != kNotScanned && f.size() < kMaxKills &&
-              !std::binary_search(f.begin(), f.end(), in.a))
-            f.insert(std::upper_bound(f.begin(), f.end(), in.a), in.a);
+          if (p.pred_scan[in.a] != kNotScanned) f = with(std::move(f), in.a);
+          if (on_field && pr.kind == PredKind::kIsNull) f = with(std::move(f), VerifiedProgram::kKillField | pr.field);
           flow(in.c, f);
           break;
         }

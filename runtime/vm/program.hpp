@@ -103,6 +103,10 @@ struct VerifiedProgram {
     std::uint32_t kill_begin = 0, kill_end = 0;
   };
   std::vector<CodeSpan> rule_code;  // (one load starts a rule)
+  // A predicate, or kKillField | a field the rule needs present (a record without it is
+  // skipped: "Image does not end with .exe ... and Image is not null" on a 4688 record, which
+  // names its image NewProcessName).
+  static constexpr std::uint32_t kKillField = 0x80000000u;
   std::vector<std::uint32_t> rule_kills;
   bool use_prefilter = false;                       // blocks well-formed and prefilter present
   bool use_dispatch = false;              // use_prefilter and the dispatch table was built

@@ -400,12 +400,16 @@ void exec(const VerifiedProgram& p, Scratch& s, const Event& ev, std::uint32_t p
 namespace {
 
 // Whether a predicate of the rule's kill list is known true this record (a scan found it, or
-// dispatch decided it): then the rule cannot match. One not decided yet counts as not found;
-// the rule's own tests decide it if it runs.
-bool killed(const VerifiedProgram& p, const Scratch& s, const VerifiedProgram::CodeSpan& span) {
+// dispatch decided it), or a field it needs is missing or null: then the rule cannot match. A
+// predicate not decided yet counts as not found; the rule's own tests decide it if it runs.
+bool killed(const VerifiedProgram& p, const Scratch& s, const Event& ev, const VerifiedProgram::CodeSpan& span) {
   for (std::uint32_t k = span.kill_begin; k < span.kill_end; ++k) {
-    const std::uint32_t pred = p.rule_kills[k];
-    if (s.memo_decided(pred) && s.memo_value(pred)) return true;
+    const std::uint32_t x = p.rule_kills[k];
+    if (x & VerifiedProgram::kKillField) {
+      if (ev.get(x & ~VerifiedProgram::kKillField).state != ValueState::kPresent) return true;
+    } else if (s.memo_decided(x) && s.memo_value(x)) {
+      return true;
+    }
   }
   return false;
 }
@@ -456,7 +460,7 @@ void run(const VerifiedProgram& p, Scratch& s, const Event& ev, std::vector<std:
   while (a != a_end || c != c_end) {
     const std::uint32_t r = c == c_end || (a != a_end && *a < *c) ? *a++ : *c++;
     const VerifiedProgram::CodeSpan& span = p.rule_code[r];
-    if (span.kill_begin != span.kill_end && killed(p, s, span)) continue;
+    if (span.kill_begin != span.kill_end && killed(p, s, ev, span)) continue;
     ++s.rules_run_;
     exec(p, s, ev, span.begin, span.end, out);
   }

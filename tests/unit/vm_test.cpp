@@ -1490,3 +1490,52 @@ TEST_CASE("kill lists: a negation-only rule is skipped where a found literal rul
   // odd-ext ran on 2 of the 5 records with kill lists, on all 5 without.
   CHECK(moff.stats().rules_run - mon.stats().rules_run == 3);
 }
+
+// A field every path to MATCH needs present (a value test's true edge, is_null's false edge)
+// joins the kill list: a record without it skips the rule. Security 4688 records name their
+// image NewProcessName, so "Image does not end with ... and Image is not null" ran on every one.
+TEST_CASE("kill lists: a rule is skipped on a record without a field it needs") {
+  std::vector<std::pair<std::string, std::string>> sources = {
+      {"a.yml", rule("odd-ext-present", "    known:\n        Image|endswith: '.exe'\n    nullimg:\n        Image: null\n",
+                     "not known and not nullimg")},
+      // No path needs Image: it matches a record without one.
+      {"b.yml", rule("odd-ext", "    known:\n        Image|endswith: '.exe'\n", "not known")},
+      // Needs both fields through a field reference (ParentImage only on the true edge).
+      {"c.yml", rule("self-parent", "    selection:\n        Image|fieldref: ParentImage\n    cli:\n"
+                                    "        CommandLine|contains: 'x'\n", "not cli and selection")},
+  };
+  LoadOptions no_kills;
+  no_kills.kill_lists = false;
+  const auto [on, off] = load_both(sources, no_kills);
+  const vm::VerifiedProgram& vp = on->verified();
+  auto field_kills = [&](std::string_view title) {
+    std::set<std::string> out;
+    const vm::VerifiedProgram::CodeSpan& span = vp.rule_code[rule_number(vp, title)];
+    for (std::uint32_t k = span.kill_begin; k < span.kill_end; ++k)
+      if (vp.rule_kills[k] & vm::VerifiedProgram::kKillField)
+        out.insert(std::string(vp.fields[vp.rule_kills[k] & ~vm::VerifiedProgram::kKillField]));
+    return out;
+  };
+  CHECK(always_run(*on, "odd-ext-present"));
+  CHECK(field_kills("odd-ext-present") == std::set<std::string>{"Image"});
+  CHECK(field_kills("odd-ext").empty());
+  CHECK(field_kills("self-parent") == std::set<std::string>{"Image"});
+  Matcher mon(on), moff(off);
+  using Set = std::set<std::string>;
+  const std::vector<std::pair<Fields, Set>> cases = {
+      {{{"Image", "C:\\a.scr"}, {"CommandLine", "y"}}, Set{"odd-ext-present", "odd-ext"}},
+      {{{"NewProcessName", "C:\\a.scr"}, {"CommandLine", "y"}}, Set{"odd-ext"}},
+      {{{"Image", std::nullopt}, {"CommandLine", "y"}}, Set{"odd-ext"}},
+      {{{"Image", "C:\\p.exe"}, {"ParentImage", "C:\\p.exe"}, {"CommandLine", "y"}}, Set{"self-parent"}},
+      {{{"ParentImage", "C:\\p.exe"}, {"CommandLine", "y"}}, Set{"odd-ext"}},
+  };
+  for (const auto& [fields, want] : cases) {
+    Fields f = fields;
+    f["Channel"] = "Security";
+    CHECK(matched_titles(mon, f) == want);
+    CHECK(matched_titles(moff, f) == want);
+  }
+  // odd-ext-present and self-parent skipped on the 3 records without Image (6 runs saved),
+  // and odd-ext-present on the one whose Image ends with .exe (its literal kill).
+  CHECK(moff.stats().rules_run - mon.stats().rules_run == 7);
+}
