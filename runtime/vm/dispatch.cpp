@@ -200,7 +200,7 @@ const DispatchGroup& Dispatch::route(Scratch& s, const Event& ev) const {
   return groups[table[id0 * (field[1].other + 1) + id1]];
 }
 
-std::vector<RuleDispatchValues> build_dispatch(VerifiedProgram& p) {
+DispatchAnalysis build_dispatch(VerifiedProgram& p) {
   Dispatch& d = p.dispatch;
   d = Dispatch{};
   static constexpr std::string_view kNames[2] = {"Channel", "EventID"};
@@ -386,29 +386,33 @@ std::vector<RuleDispatchValues> build_dispatch(VerifiedProgram& p) {
     for (std::size_t i = 1; i < n0 && same; ++i) same = d.table[i * n1 + j] == d.table[j];
     if (same) d.by_event_id[j] = d.table[j];
   }
-  std::vector<RuleDispatchValues> values(nrules);
+  DispatchAnalysis a;
+  a.rules.resize(nrules);
   for (std::uint32_t r = 0; r < nrules; ++r)
     for (int k = 0; k < 2; ++k) {
-      values[r].any[k] = result[k][r].any;
-      values[r].ids[k] = std::move(result[k][r].ids);
+      a.rules[r].any[k] = result[k][r].any;
+      a.rules[r].ids[k] = std::move(result[k][r].ids);
     }
-  return values;
+  for (int k = 0; k < 2; ++k) {
+    a.eq_id[k].assign(p.preds.size(), 0);
+    for (std::uint32_t i = 0; i < p.preds.size(); ++i)
+      if (eff[i].effect == Effect::kEq && eff[i].field == k) a.eq_id[k][i] = eff[i].id;
+  }
+  return a;
 }
 
-bool dispatch_implies(const Dispatch& d, const RuleDispatchValues& v, const std::vector<std::uint32_t>& clause) {
+bool dispatch_implies(const DispatchAnalysis& a, std::uint32_t rule, const std::vector<std::uint32_t>& clause) {
+  const RuleDispatchValues& v = a.rules[rule];
+  std::vector<std::uint32_t> covered;
   for (int k = 0; k < 2; ++k) {
-    const DispatchField& f = d.field[k];
     // Every id the rule admits (none: the rule never matches, and its clauses are moot) must
-    // make a predicate of the clause true. Id 0 (missing) and `other` make none true.
-    if (v.any[k] || f.slot == bytecode::kNoField) continue;
-    const bool all = std::all_of(v.ids[k].begin(), v.ids[k].end(), [&](std::uint32_t id) {
-      if (id >= f.other) return false;
-      const auto b = f.true_preds.begin();
-      return std::any_of(b + f.true_begin[id], b + f.true_begin[id + 1], [&](std::uint32_t pred) {
-        return std::find(clause.begin(), clause.end(), pred) != clause.end();
-      });
-    });
-    if (all) return true;
+    // be one an eq test of the clause is true for. Id 0 (missing) and `other` are no such id.
+    if (v.any[k]) continue;
+    covered.clear();
+    for (std::uint32_t pred : clause)
+      if (pred < a.eq_id[k].size() && a.eq_id[k][pred] != 0) covered.push_back(a.eq_id[k][pred]);
+    std::sort(covered.begin(), covered.end());
+    if (std::includes(covered.begin(), covered.end(), v.ids[k].begin(), v.ids[k].end())) return true;
   }
   return false;
 }

@@ -133,23 +133,31 @@ struct Dispatch {
 
 // Per rule: the ids of each dispatch field with which its MATCH is reachable (the dataflow
 // above); any[k]: every id may be. A record is routed to a group holding the rule only if its
-// field-k id is one of ids[k].
+// field-k id is one of ids[k] (sorted).
 struct RuleDispatchValues {
   bool any[2] = {true, true};
   std::vector<std::uint32_t> ids[2];
+};
+// What build_dispatch's first step found, for prepare: each rule's values, and per predicate
+// the value id of dispatch field k for which it is an uncased eq test (0: it is none).
+struct DispatchAnalysis {
+  std::vector<RuleDispatchValues> rules;  // empty: no dispatch
+  std::vector<std::uint32_t> eq_id[2];
 };
 
 // Builds p.dispatch in two steps around prepare's prefilter tables. The first needs only the
 // code in rule blocks: value ids, the dataflow, the group table with each group's rules and
 // keyword index. It leaves p.dispatch disabled (and returns nothing) when the program has no
 // Channel/EventID field or the table would exceed its size caps (see dispatch.cpp).
-std::vector<RuleDispatchValues> build_dispatch(VerifiedProgram& p);
+DispatchAnalysis build_dispatch(VerifiedProgram& p);
 // Whether every record dispatch routes to a group holding a rule with values `v` makes some
 // predicate of `clause` true: a prefilter clause such as {EventID == 1, EventID == 4688} on a
 // process-creation rule. Such a clause filters nothing that the group has not, so prepare
 // drops it (cachegrind, 20,000 bench records, all-Windows rules: 19% of the entries run()
 // processed, 732,250 -> 590,530).
-bool dispatch_implies(const Dispatch& d, const RuleDispatchValues& v, const std::vector<std::uint32_t>& clause);
+// Linear in the clause and the rule's ids (a hostile image's long clauses and many ids must not
+// make the load quadratic).
+bool dispatch_implies(const DispatchAnalysis& a, std::uint32_t rule, const std::vector<std::uint32_t>& clause);
 // The second step, once the prefilter tables exist: each group's always-run rules and the
 // fields its rules need scanned; which dispatch predicates go onto the found list. Enables
 // p.dispatch.

@@ -229,8 +229,7 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
   if (!p.use_prefilter) return;
   const std::size_t n = p.rules.size();
   // Dispatch's table first: a clause it implies is not worth a prefilter entry (dispatch.hpp).
-  const std::vector<RuleDispatchValues> dispatch_values =
-      options.dispatch ? build_dispatch(p) : std::vector<RuleDispatchValues>{};
+  const DispatchAnalysis dispatch = options.dispatch ? build_dispatch(p) : DispatchAnalysis{};
   p.always_run.assign((n + 63) / 64, 0);
   p.clause_full.assign(n, 0);
   std::vector<std::vector<std::uint32_t>> by_pred(p.memo_size);
@@ -250,7 +249,7 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
       return true;
     };
     auto wanted = [&](const std::vector<std::uint32_t>& c) {
-      return usable(c) && (dispatch_values.empty() || !dispatch_implies(p.dispatch, dispatch_values[r], c));
+      return usable(c) && (dispatch.rules.empty() || !dispatch_implies(dispatch, r, c));
     };
     if (!set.always) {
       if (wanted(set.preds)) clauses.push_back(&set.preds);
@@ -298,7 +297,7 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
     if (!by_pred[i].empty()) p.pred_fans_out[i / 64] |= 1ull << (i % 64);
   for (std::uint32_t f = 0; f <= p.fields.size(); ++f)
     if (field_used[f]) p.prefilter_fields.push_back(f);
-  if (!dispatch_values.empty()) finish_dispatch(p, rule_fields);
+  if (!dispatch.rules.empty()) finish_dispatch(p, rule_fields);
   p.use_dispatch = p.dispatch.enabled;
   if (options.kill_lists) find_kills(p);
 }
