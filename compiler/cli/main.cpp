@@ -4,10 +4,12 @@
 // Tested by tests/cli/ (ctest cases running the built binary) and tests/e2e.
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <atomic>
+#include <barrier>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -127,7 +129,7 @@ std::vector<std::string> field_names(const Program& p) {
 struct ScanStats {
   std::uint64_t records = 0, evaluated = 0, malformed = 0, matches = 0, bytes = 0;
   double parse_s = 0, eval_s = 0;
-  MatcherStats vm;  // summed over the Matchers (one per -j chunk)
+  MatcherStats vm;  // summed over the Matchers (one per -j thread)
   void add(const ScanStats& o) {
     records += o.records;
     evaluated += o.evaluated;
@@ -190,23 +192,32 @@ int cmd_compile(const std::vector<std::string>& paths, const std::string& out_pa
   return kExitOk;
 }
 
-struct ChunkResult {
-  std::string out, errors;
-  ScanStats stats;
-  bool stream = false;  // single-threaded: flush output and errors as they come
-};
+// Formats one match as `scan` prints it (text or --format jsonl).
+void format_hit(std::string& out, const Program& prog, const std::string& path, const std::string& source_json,
+                const std::string& format, std::uint64_t record, std::uint32_t rule) {
+  RuleInfo ri = prog.rule(rule);
+  if (format == "jsonl") {
+    fmt::format_to(std::back_inserter(out),
+                   "{{\"source\": {}, \"record\": {}, \"rule_id\": {}, \"rule_title\": {}, \"level\": {}}}\n",
+                   source_json, record, json_str(ri.id), json_str(ri.title), json_str(ri.level));
+  } else {
+    fmt::format_to(std::back_inserter(out), "{}:{}: {} {} [{}]\n", path, record,
+                   ri.level.empty() ? "-" : ri.level, ri.title, ri.id);
+  }
+}
 
-// Evaluates every record of `reader`; record numbers are offset by `line_offset` (the lines
-// of the chunks before this one).
-void scan_reader(input::Reader& reader, const std::shared_ptr<const Program>& prog, const std::string& path,
-                 std::uint64_t line_offset, const std::string& format, bool stats, ChunkResult& res) {
+std::string format_malformed(const std::string& path, std::uint64_t record, const std::string& message) {
+  return fmt::format("{}:{}: malformed record: {}\n", path, record, message);
+}
+
+// Evaluates every record of `reader` with `matcher`: on_hit(record, rule) per match,
+// on_error(record, message) per malformed record, record numbers as the reader gives them.
+template <class OnHit, class OnError>
+void scan_records(input::Reader& reader, Matcher& matcher, Event& ev, bool stats, ScanStats& st, OnHit&& on_hit,
+                  OnError&& on_error) {
   using clock = std::chrono::steady_clock;
-  Matcher matcher(prog);
-  Event ev(prog->field_count());
   std::vector<std::uint32_t> hits;
   input::RecordError rerr;
-  ScanStats& st = res.stats;
-  const std::string source = json_str(path);
   for (;;) {
     auto a = stats ? clock::now() : clock::time_point{};
     auto r = reader.next(ev, rerr);
@@ -216,9 +227,7 @@ void scan_reader(input::Reader& reader, const std::shared_ptr<const Program>& pr
     ++st.records;
     if (r == input::Reader::Next::kError) {
       ++st.malformed;
-      std::string msg = fmt::format("{}:{}: malformed record: {}\n", path, rerr.record + line_offset, rerr.message);
-      if (res.stream) std::fputs(msg.c_str(), stderr);
-      else res.errors += msg;
+      on_error(rerr.record, rerr.message);
       continue;
     }
     hits.clear();
@@ -226,70 +235,118 @@ void scan_reader(input::Reader& reader, const std::shared_ptr<const Program>& pr
     if (stats) st.eval_s += std::chrono::duration<double>(clock::now() - b).count();
     ++st.evaluated;
     st.matches += hits.size();
-    std::uint64_t record = reader.record_number() + line_offset;
-    for (std::uint32_t h : hits) {
-      RuleInfo ri = prog->rule(h);
-      if (format == "jsonl") {
-        res.out += fmt::format("{{\"source\": {}, \"record\": {}, \"rule_id\": {}, \"rule_title\": {}, \"level\": {}}}\n",
-                               source, record, json_str(ri.id), json_str(ri.title), json_str(ri.level));
-      } else {
-        res.out += fmt::format("{}:{}: {} {} [{}]\n", path, record, ri.level.empty() ? "-" : ri.level, ri.title, ri.id);
-      }
-    }
-    if (res.stream && res.out.size() > (1 << 15)) {
-      std::fwrite(res.out.data(), 1, res.out.size(), stdout);
-      res.out.clear();
-    }
+    for (std::uint32_t h : hits) on_hit(reader.record_number(), h);
   }
-  st.vm = matcher.stats();
 }
 
-// scan -j: cut points at the first line end after size*k/jobs, and the number of lines before
-// each cut (so every chunk knows its first record number), in one pass over the file. Mapped,
-// not read: on this project's 2-core VM, copying a 142 MB file through read() took ~0.15 s on
-// the main thread before any worker started (perf: _copy_to_iter), a sixth of a -j 2 scan.
-void line_cuts(const std::string& path, std::uint64_t size, int jobs, std::vector<std::uint64_t>& cuts,
-               std::vector<std::uint64_t>& first_line) {
-  std::uint64_t lines = 0;
-  auto take = [&](const char* data, std::size_t n, std::uint64_t pos) {
-    for (const char* q = data; (q = static_cast<const char*>(std::memchr(q, '\n', data + n - q))); ++q) {
-      ++lines;
-      const std::uint64_t next = pos + static_cast<std::uint64_t>(q - data) + 1;
-      if (cuts.size() < static_cast<std::size_t>(jobs) && next >= size * cuts.size() / jobs) {
-        cuts.push_back(next);
-        first_line.push_back(lines);
+// One piece of a `scan -j` file. Its matches and errors are kept as numbers until every piece
+// is scanned: only then are the lines before each piece known, and with them the record
+// numbers to print.
+struct Piece {
+  std::uint64_t begin = 0, end = 0;
+  std::uint64_t lines = 0;  // lines of the piece, blank ones included
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> hits;  // (line within the piece, rule)
+  std::vector<std::pair<std::uint64_t, std::string>> errors;  // (line within the piece, message)
+  std::string open_error;
+  std::string out, err;  // the printed text, formatted in the second phase
+};
+
+// Where `scan -j` cuts a file: the first line start at or after size*k/pieces for each k,
+// found by reading forward from there (a few KB in all, so no pass over the file delays the
+// threads; the previous design counted every line on the main thread first, a memchr over the
+// whole file that was ~3.5% of a -j 2 scan's samples). Targets inside one long line share its
+// end, and every byte is read at most once, so a 100 MiB record costs one crossing.
+std::vector<std::uint64_t> piece_cuts(const std::string& path, std::uint64_t size, std::size_t pieces) {
+  std::vector<std::uint64_t> cuts = {0};
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd >= 0) {
+    std::vector<char> buf(64 << 10);
+    for (std::size_t k = 1; k < pieces; ++k) {
+      const std::uint64_t target = size * k / pieces;
+      if (target <= cuts.back()) continue;  // inside the line the last cut ended
+      std::uint64_t at = target - 1, cut = 0;  // a cut follows a '\n' at or after target - 1
+      while (at < size && cut == 0) {
+        const ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(at));
+        if (n <= 0) break;
+        if (const void* q = std::memchr(buf.data(), '\n', static_cast<std::size_t>(n)))
+          cut = at + static_cast<std::uint64_t>(static_cast<const char*>(q) - buf.data()) + 1;
+        else
+          at += static_cast<std::uint64_t>(n);
       }
-    }
-  };
-  // 16 MiB windows (a multiple of the page size): the mapped pages count in the peak RSS the
-  // big-record test bounds, and counting '\n' needs no line to fit in one window.
-  constexpr std::uint64_t kWindow = std::uint64_t{16} << 20;
-  if (const int fd = ::open(path.c_str(), O_RDONLY); fd >= 0) {
-    std::uint64_t pos = 0;
-    while (pos < size) {
-      const std::size_t n = static_cast<std::size_t>(std::min(kWindow, size - pos));
-      void* map = ::mmap(nullptr, n, PROT_READ, MAP_PRIVATE, fd, static_cast<off_t>(pos));
-      if (map == MAP_FAILED) break;
-      ::madvise(map, n, MADV_SEQUENTIAL);
-      take(static_cast<const char*>(map), n, pos);
-      ::munmap(map, n);
-      pos += n;
+      if (cut == 0 || cut >= size) break;
+      cuts.push_back(cut);
     }
     ::close(fd);
-    if (pos >= size) return;
-    lines = 0;  // not mappable after all: start over, reading
-    cuts.resize(1);
-    first_line.resize(1);
   }
-  std::ifstream in(path, std::ios::binary);  // not mappable: read it
-  std::vector<char> buf(1 << 20);
-  std::uint64_t pos = 0;
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    const std::size_t n = static_cast<std::size_t>(in.gcount());
-    take(buf.data(), n, pos);
-    pos += n;
+  cuts.push_back(size);
+  return cuts;
+}
+
+// `scan -j N` of one JSON Lines file: cut into pieces at line starts, at least N and about 8
+// per thread (1-64 MiB each). Threads take the next piece from a shared counter, so a thread
+// on a slower vCPU takes fewer, and each keeps one Matcher (and its warm scan cache) over all
+// the pieces it takes, all sharing the one immutable Program. Then the threads format the
+// pieces' output, which is printed in input order: the same bytes as one thread prints.
+// Returns false when a piece could not be opened (reported; exit status 2).
+bool scan_pieces(const std::string& path, std::uint64_t size, int jobs, const std::shared_ptr<const Program>& prog,
+                 const std::vector<std::string>& names, const input::ShapeTable& shapes,
+                 const input::ReaderOptions& ropts, const std::string& format, bool stats, ScanStats& total) {
+  constexpr std::uint64_t kMinPiece = std::uint64_t{1} << 20, kMaxPiece = std::uint64_t{64} << 20;
+  const auto threads_n = static_cast<std::size_t>(jobs);
+  const std::uint64_t piece_bytes = std::clamp<std::uint64_t>(size / (threads_n * 8), kMinPiece, kMaxPiece);
+  const std::size_t want = std::max<std::size_t>(threads_n, static_cast<std::size_t>((size + piece_bytes - 1) / piece_bytes));
+  const std::vector<std::uint64_t> cuts = piece_cuts(path, size, want);
+  std::vector<Piece> pieces(cuts.size() - 1);
+  for (std::size_t k = 0; k < pieces.size(); ++k) pieces[k].begin = cuts[k], pieces[k].end = cuts[k + 1];
+  const std::string source = json_str(path);
+  std::vector<ScanStats> thread_stats(threads_n);
+  std::atomic<std::size_t> next_scan{0}, next_format{0};
+  // Between the phases: each piece's first line number, from the line counts of those before.
+  std::vector<std::uint64_t> first_line(pieces.size() + 1, 0);
+  auto number = [&]() noexcept {
+    for (std::size_t k = 0; k < pieces.size(); ++k) first_line[k + 1] = first_line[k] + pieces[k].lines;
+  };
+  std::barrier phase(static_cast<std::ptrdiff_t>(threads_n), number);
+  auto work = [&](std::size_t t) {
+    {
+      Matcher matcher(prog);
+      Event ev(prog->field_count());
+      for (std::size_t k; (k = next_scan.fetch_add(1)) < pieces.size();) {
+        Piece& pc = pieces[k];
+        auto reader = input::open_reader_range(path, pc.begin, pc.end, names, shapes, ropts, &pc.open_error);
+        if (!reader) continue;
+        scan_records(
+            *reader, matcher, ev, stats, thread_stats[t],
+            [&](std::uint64_t record, std::uint32_t rule) { pc.hits.emplace_back(record, rule); },
+            [&](std::uint64_t record, const std::string& msg) { pc.errors.emplace_back(record, msg); });
+        pc.lines = reader->lines_read();
+      }
+      thread_stats[t].vm = matcher.stats();
+    }
+    phase.arrive_and_wait();
+    for (std::size_t k; (k = next_format.fetch_add(1)) < pieces.size();) {
+      Piece& pc = pieces[k];
+      const std::uint64_t base = first_line[k];
+      for (const auto& [line, rule] : pc.hits) format_hit(pc.out, *prog, path, source, format, base + line, rule);
+      for (const auto& [line, msg] : pc.errors) pc.err += format_malformed(path, base + line, msg);
+      pc.hits = {};
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t t = 1; t < threads_n; ++t) threads.emplace_back(work, t);
+  work(0);  // the main thread is one of the N
+  for (auto& th : threads) th.join();
+  bool ok = true;
+  for (const Piece& pc : pieces) {
+    std::fwrite(pc.out.data(), 1, pc.out.size(), stdout);
+    std::fputs(pc.err.c_str(), stderr);
+    if (!pc.open_error.empty()) {
+      std::fprintf(stderr, "sigmatch: %s\n", pc.open_error.c_str());
+      ok = false;
+    }
   }
+  for (const ScanStats& s : thread_stats) total.add(s);
+  return ok;
 }
 
 int cmd_scan(const std::vector<std::string>& rule_paths, std::vector<std::string> inputs,
@@ -331,26 +388,8 @@ int cmd_scan(const std::vector<std::string>& rule_paths, std::vector<std::string
       probe.read(head.data(), static_cast<std::streamsize>(head.size()));
       head.resize(static_cast<std::size_t>(probe.gcount()));
       if (input::detect_format(head) == input::Format::kJsonl) {
-        std::uint64_t size = fs::file_size(path, ec);
-        std::vector<std::uint64_t> cuts = {0}, first_line = {0};
-        line_cuts(path, size, jobs, cuts, first_line);
-        cuts.push_back(size);
-        std::size_t chunks = cuts.size() - 1;
-        std::vector<ChunkResult> results(chunks);
-        std::vector<std::thread> threads;
-        for (std::size_t k = 0; k < chunks; ++k) {
-          threads.emplace_back([&, k] {
-            auto reader = input::open_reader_range(path, cuts[k], cuts[k + 1], names, shapes, ropts,
-                                                   &results[k].errors);
-            if (reader) scan_reader(*reader, prog, path, first_line[k], format, stats, results[k]);
-          });
-        }
-        for (auto& t : threads) t.join();
-        for (auto& r : results) {
-          std::fwrite(r.out.data(), 1, r.out.size(), stdout);
-          std::fputs(r.errors.c_str(), stderr);
-          st.add(r.stats);
-        }
+        if (!scan_pieces(path, fs::file_size(path, ec), jobs, prog, names, shapes, ropts, format, stats, st))
+          io_error = true;
         continue;
       }
     }
@@ -361,11 +400,28 @@ int cmd_scan(const std::vector<std::string>& rule_paths, std::vector<std::string
       io_error = true;
       continue;
     }
-    ChunkResult r;
-    r.stream = true;
-    scan_reader(*reader, prog, path, 0, format, stats, r);
-    std::fwrite(r.out.data(), 1, r.out.size(), stdout);
-    st.add(r.stats);
+    // One thread: output and errors go out as they come (a pipe sees matches while a long
+    // input is still being read).
+    Matcher matcher(prog);
+    Event ev(prog->field_count());
+    const std::string source = json_str(path);
+    std::string out;
+    ScanStats one;
+    scan_records(
+        *reader, matcher, ev, stats, one,
+        [&](std::uint64_t record, std::uint32_t rule) {
+          format_hit(out, *prog, path, source, format, record, rule);
+          if (out.size() > (1 << 15)) {
+            std::fwrite(out.data(), 1, out.size(), stdout);
+            out.clear();
+          }
+        },
+        [&](std::uint64_t record, const std::string& msg) {
+          std::fputs(format_malformed(path, record, msg).c_str(), stderr);
+        });
+    one.vm = matcher.stats();
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    st.add(one);
   }
   std::fflush(stdout);
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -611,6 +667,7 @@ int main(int argc, char** argv) {
     g_load_options.regex_guards = !no_regex_guards;
     g_load_options.prefilter_clauses = !no_prefilter_clauses;
     g_load_options.kill_lists = !no_kill_lists;
+    g_load_options.threads = static_cast<unsigned>(jobs);  // -j N threads also build the program
     if (*scan) return cmd_scan(rules, inputs, format, stats, strict, opt_level, shapes, jobs);
     if (*explain) return cmd_explain(paths, emit, opt_level);
     if (*test) return cmd_test(paths, opt_level);

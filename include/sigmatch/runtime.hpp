@@ -44,6 +44,9 @@ struct LoadOptions {
   // holds a literal that makes it false whatever else it holds (e.g. the Image suffix a
   // negation-only rule excludes).
   bool kill_lists = true;
+  // Threads that compile the program's regexes and build its literal indexes while it loads
+  // (`sigmatch scan -j N` uses N). The program is the same for any count; 1 starts no thread.
+  unsigned threads = 1;
 };
 
 class Program {

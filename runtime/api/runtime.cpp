@@ -42,7 +42,7 @@ Status Program::load(std::string_view bytes, std::shared_ptr<const Program>* out
                      const LoadOptions& options) {
   std::unique_ptr<vm::VerifiedProgram> vp;
   Status s = load::verify(bytes, &vp, vm::PrepareOptions{options.prefilter, options.dispatch, options.scan_cache, options.regex_guards,
-                                                       options.prefilter_clauses, options.kill_lists});
+                                                       options.prefilter_clauses, options.kill_lists, true, options.threads});
   if (!s.ok()) return s;
   std::shared_ptr<Program> p(new Program());
   p->impl_ = std::move(vp);

@@ -140,6 +140,7 @@ class JsonlReader final : public Reader {
   }
 
   std::uint64_t record_number() const override { return record_; }
+  std::uint64_t lines_read() const override { return document_ ? record_ : line_; }
 
  private:
   // JSON documents: whitespace-separated top-level values; an array's elements are records,

@@ -62,6 +62,9 @@ class Reader {
   virtual Next next(Event& ev, RecordError& err) = 0;
   // 1-based number of the record last returned (record or error).
   virtual std::uint64_t record_number() const = 0;
+  // Lines read so far, blank ones included (JSON Lines; other framings: record_number()).
+  // `scan -j` numbers a range's records after all the lines of the ranges before it.
+  virtual std::uint64_t lines_read() const { return record_number(); }
 };
 
 // `fields[i]` is the canonical name of slot i (Program::field_name(i)). `path` "-" is stdin.

@@ -10,6 +10,7 @@
 #include "runtime/bytecode/opcodes.hpp"
 #include "runtime/load/reader.hpp"
 #include "runtime/vm/text.hpp"
+#include "runtime/vm/parallel.hpp"
 #include "runtime/vm/prepare.hpp"
 
 namespace sigmatch::load {
@@ -21,6 +22,7 @@ struct Verifier {
   std::unique_ptr<vm::VerifiedProgram> p{new vm::VerifiedProgram()};
   std::string_view sections[bytecode::kMaxSectionId + 1];
   std::size_t section_offset[bytecode::kMaxSectionId + 1] = {};
+  unsigned threads = 1;  // regex compiles (PrepareOptions::threads)
 
   static Status fail(StatusCode c, std::string d, std::size_t off) {
     return Status(c, std::move(d), static_cast<std::int64_t>(off));
@@ -180,13 +182,20 @@ struct Verifier {
     std::uint32_t n = 0;
     if (Status s = count(r, 8, &n, "regexes"); !s.ok()) return s;
     p->regexes.resize(n);
-    for (auto& e : p->regexes) {
-      std::size_t at = r.offset();
+    std::vector<std::size_t> offsets(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      vm::RegexEntry& e = p->regexes[i];
+      std::size_t at = offsets[i] = r.offset();
       std::uint32_t s_idx = 0;
       r.u32(&s_idx);
       r.u32(&e.flags);
       if (Status s = string_ref(s_idx, at, &e.pattern); !s.ok()) return s;
       if (e.flags & ~7u) return fail(StatusCode::kBadRegex, "unknown regex flags", at);
+    }
+    // RE2 compiles are independent (and ~10% of loading the all-Windows image): in parallel
+    // when the load has threads; the first bad one in image order is reported either way.
+    vm::parallel_for(n, threads, [&](std::size_t i) {
+      vm::RegexEntry& e = p->regexes[i];
       RE2::Options o;
       o.set_log_errors(false);
       o.set_max_mem(kMaxRegexProgramBytes);
@@ -196,8 +205,9 @@ struct Verifier {
       std::string pat(e.pattern);
       if (e.flags & bytecode::kRegexMultiline) pat = "(?m)" + pat;
       e.re = std::make_unique<RE2>(pat, o);
-      if (!e.re->ok()) return fail(StatusCode::kBadRegex, e.re->error(), at);
-    }
+    });
+    for (std::uint32_t i = 0; i < n; ++i)
+      if (!p->regexes[i].re->ok()) return fail(StatusCode::kBadRegex, p->regexes[i].re->error(), offsets[i]);
     return {};
   }
 
@@ -410,6 +420,7 @@ struct Verifier {
 Status verify(std::string_view bytes, std::unique_ptr<vm::VerifiedProgram>* out,
               const vm::PrepareOptions& options) {
   Verifier v;
+  v.threads = options.threads;
   v.p->bytes.assign(bytes);
   v.img = v.p->bytes;
   for (auto step : {&Verifier::container, &Verifier::strings, &Verifier::fields,

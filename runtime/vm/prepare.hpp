@@ -17,6 +17,7 @@ struct PrepareOptions {
   bool kill_lists = true;  // skip an always-run rule when a literal false on all its paths is found
   bool run = true;        // false: verification only, nothing derived (the compiler's self-check
                           // of its own image never runs it)
+  unsigned threads = 1;   // regex compiles and literal index builds in parallel (parallel.hpp)
 };
 void prepare(VerifiedProgram& p, const PrepareOptions& options = {});
 }

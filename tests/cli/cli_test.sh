@@ -275,6 +275,24 @@ for j in 2 3; do
   cmp -s "$tmp/j1.out" "$tmp/jn.out" && ok "scan -j $j prints what -j 1 prints" || bad "scan -j $j prints what -j 1 prints"
   grep -q "twice.jsonl:14: malformed" "$tmp/jn.err" && ok "scan -j $j numbers the malformed line" || bad "scan -j $j numbers the malformed line"
 done
+# Over 3 MiB: more pieces than threads (1 MiB at least each), taken by whichever thread is
+# free; malformed lines and blank lines in several pieces, and matches numbered across them.
+sample_lines=$(wc -l < examples/events/sample.flat.jsonl)
+for k in $(seq 400); do
+  cat examples/events/sample.flat.jsonl
+  [ $((k % 50)) -eq 0 ] && { echo "{bad $k"; echo; }
+done > "$tmp/many.jsonl"
+[ "$(wc -c < "$tmp/many.jsonl")" -gt 3145728 ] || bad "many.jsonl is over 3 MiB"
+"$cli" scan --rules "$security" "$tmp/many.jsonl" > "$tmp/m1.out" 2> "$tmp/m1.err"
+# the 8th malformed line: after 400 copies of the sample and 7 pairs of (bad, blank) lines
+grep -q "many.jsonl:$((400 * sample_lines + 7 * 2 + 1)): malformed" "$tmp/m1.err" \
+  && ok "many.jsonl: scan numbers its last malformed line" || bad "many.jsonl: scan numbers its last malformed line: $(tail -1 "$tmp/m1.err")"
+[ "$(grep -c "malformed record" "$tmp/m1.err")" -eq 8 ] && ok "many.jsonl: 8 malformed lines reported" || bad "many.jsonl: 8 malformed lines reported"
+for j in 2 3 8; do
+  "$cli" scan -j "$j" --rules "$security" "$tmp/many.jsonl" > "$tmp/mn.out" 2> "$tmp/mn.err"
+  cmp -s "$tmp/m1.out" "$tmp/mn.out" && cmp -s "$tmp/m1.err" "$tmp/mn.err" \
+    && ok "many.jsonl: scan -j $j prints what -j 1 prints" || bad "many.jsonl: scan -j $j prints what -j 1 prints"
+done
 
 # --- explain -----------------------------------------------------------------------------
 rule=$security/win_security_dpapi_masterkey_backup_attempt.yml

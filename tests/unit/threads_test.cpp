@@ -1,7 +1,8 @@
 // threads_test.cpp — one immutable Program shared by several threads, each with its own
 // Matcher, gives exactly the single-threaded matches. Run under TSan in CI
 // (-DSIGMATCH_SANITIZE=thread) to prove the loaded program has no hidden mutable state
-// (lazily built indexes, caches) that threads could race on.
+// (lazily built indexes, caches) that threads could race on, and that a load on several
+// threads (LoadOptions::threads: parallel regex compiles and index builds) does not race.
 #include <doctest/doctest.h>
 
 #include <thread>
@@ -20,7 +21,9 @@ TEST_CASE("concurrent matching with one shared program") {
   auto c = compile_paths(rules, {}, sink);
   REQUIRE(!sink.has_errors());
   std::shared_ptr<const Program> prog;
-  REQUIRE(Program::load(c.image, &prog).ok());
+  LoadOptions threaded;
+  threaded.threads = 4;
+  REQUIRE(Program::load(c.image, &prog, threaded).ok());
 
   // Read every example and e2e record once into owned strings + events.
   std::vector<std::string> fields;

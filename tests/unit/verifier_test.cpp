@@ -305,6 +305,15 @@ TEST_CASE("content failures name their offset or instruction") {
   put32(b, span + 4, 1);
   fix_checksum(b);
   expect_reject(b, StatusCode::kBadRegex, static_cast<std::int64_t>(rx.payload + 4));
+  {  // Load threads compile the regexes in parallel: the same error, at the same offset.
+    std::shared_ptr<const Program> prog;
+    LoadOptions threaded;
+    threaded.threads = 4;
+    Status s = Program::load(b, &prog, threaded);
+    CHECK(s.code() == StatusCode::kBadRegex);
+    CHECK(s.offset() == static_cast<std::int64_t>(rx.payload + 4));
+    CHECK(Program::load(good, &prog, threaded).ok());
+  }
 
   SectionLoc ru = section(good, SectionId::kRules);
   b = good;

@@ -1539,3 +1539,44 @@ TEST_CASE("kill lists: a rule is skipped on a record without a field it needs") 
   // and odd-ext-present on the one whose Image ends with .exe (its literal kill).
   CHECK(moff.stats().rules_run - mon.stats().rules_run == 7);
 }
+
+// LoadOptions::threads builds the literal indexes and compiles the regexes in parallel: the
+// program is the same as one thread builds (same index sizes, scan assignments and flags) and
+// matches the same records.
+TEST_CASE("a program loaded with threads is the one loaded without") {
+  std::vector<std::pair<std::string, std::string>> sources;
+  for (int i = 0; i < 24; ++i) {
+    const std::string n = std::to_string(i);
+    sources.push_back({"r" + n + ".yml",
+                       rule("r" + n, "    sel:\n        CommandLine|contains:\n            - 'tool" + n +
+                                         " -x'\n            - '/opt" + n + "'\n        Image|endswith: '\\\\bin" + n +
+                                         ".exe'\n    re:\n        ParentImage|re: 'p" + n + "[0-9]+\\.exe$'\n" +
+                                         "    kw:\n        - 'word" + n + "'\n",
+                            i % 3 == 0 ? "sel or re" : i % 3 == 1 ? "re and not sel" : "kw or (sel and re)")});
+  }
+  LoadOptions threaded;
+  threaded.threads = 4;
+  const auto [one, many] = load_both(sources, threaded);
+  const vm::VerifiedProgram &a = one->verified(), &b = many->verified();
+  REQUIRE(a.field_index.size() == b.field_index.size());
+  for (std::size_t f = 0; f < a.field_index.size(); ++f) CHECK(a.field_index[f].size() == b.field_index[f].size());
+  CHECK(a.pred_scan == b.pred_scan);
+  CHECK(a.field_flags == b.field_flags);
+  CHECK(a.pred_rules == b.pred_rules);
+  REQUIRE(a.regexes.size() == 24);
+  for (std::size_t i = 0; i < a.regexes.size(); ++i) CHECK(b.regexes[i].re->pattern() == a.regexes[i].re->pattern());
+  Matcher ma(one), mb(many);
+  std::size_t hits = 0;
+  for (int i = 0; i < 24; ++i) {
+    const std::string n = std::to_string(i);
+    for (const Fields& f : {Fields{{"CommandLine", "run tool" + n + " -x now"}, {"Image", "C:\\bin" + n + ".exe"}},
+                            Fields{{"ParentImage", "C:\\p" + n + "42.exe"}},
+                            Fields{{"ParentImage", "C:\\p" + n + "42.exe"}, {"CommandLine", "/opt" + n}},
+                            Fields{{"Message", "a word" + n + " here"}}}) {
+      const auto want = matched_titles(ma, f);
+      hits += want.size();
+      CHECK(matched_titles(mb, f) == want);
+    }
+  }
+  CHECK(hits >= 48);
+}
