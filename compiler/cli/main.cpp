@@ -11,6 +11,8 @@
 #include <atomic>
 #include <barrier>
 #include <chrono>
+#include <exception>
+#include <system_error>
 #include <cstdint>
 #include <cstring>
 #include <cstdio>
@@ -251,18 +253,36 @@ struct Piece {
   std::string out, err;  // the printed text, formatted in the second phase
 };
 
-// Where `scan -j` cuts a file: the first line start at or after size*k/pieces for each k,
-// found by reading forward from there (a few KB in all, so no pass over the file delays the
-// threads; the previous design counted every line on the main thread first: memchr fell from
-// 3.5% to 1.6% of a -j 2 scan's perf samples without that pass). Targets inside one long line share its
-// end, and every byte is read at most once, so a 100 MiB record costs one crossing.
-std::vector<std::uint64_t> piece_cuts(const std::string& path, std::uint64_t size, std::size_t pieces) {
+// Where the pieces of a `scan -j N` file should start (guided self-scheduling): each piece is
+// 1/(4N) of what the pieces before it left, and at least 1 MiB (or size/N, so that a small
+// file still gets N pieces). The first pieces are large, so few readers are set up; the last
+// ones are small, so the threads run out of work within a small piece of each other (with
+// equal pieces of size/(8N) the last one taken cost half a piece's time on average). 142 MB
+// at -j 2: 30 pieces, 17.7 MB down to 1 MiB.
+std::vector<std::uint64_t> piece_targets(std::uint64_t size, std::size_t jobs) {
+  constexpr std::uint64_t kMinPiece = std::uint64_t{1} << 20;
+  const std::uint64_t least = std::max<std::uint64_t>(1, std::min<std::uint64_t>(kMinPiece, size / jobs));
+  std::vector<std::uint64_t> targets;
+  for (std::uint64_t at = 0;;) {
+    at += std::max<std::uint64_t>(least, (size - at) / (4 * jobs));
+    if (at >= size) break;
+    targets.push_back(at);
+  }
+  return targets;
+}
+
+// Where `scan -j` cuts a file: the first line start at or after each target, found by reading
+// forward from there in 64 KiB blocks (usually one block per target, so no pass over the file
+// delays the threads; the previous design counted every line on the main thread first:
+// memchr fell from 3.5% to 1.6% of a -j 2 scan's perf samples without that pass). A target
+// inside the line the last cut ended is skipped, so a 100 MiB record is crossed once.
+std::vector<std::uint64_t> piece_cuts(const std::string& path, std::uint64_t size,
+                                      const std::vector<std::uint64_t>& targets) {
   std::vector<std::uint64_t> cuts = {0};
   const int fd = ::open(path.c_str(), O_RDONLY);
   if (fd >= 0) {
     std::vector<char> buf(64 << 10);
-    for (std::size_t k = 1; k < pieces; ++k) {
-      const std::uint64_t target = size * k / pieces;
+    for (const std::uint64_t target : targets) {
       if (target <= cuts.back()) continue;  // inside the line the last cut ended
       std::uint64_t at = target - 1, cut = 0;  // a cut follows a '\n' at or after target - 1
       while (at < size && cut == 0) {
@@ -282,33 +302,34 @@ std::vector<std::uint64_t> piece_cuts(const std::string& path, std::uint64_t siz
   return cuts;
 }
 
-// `scan -j N` of one JSON Lines file: cut into pieces at line starts, at least N and about 8
-// per thread (1-64 MiB each). Threads take the next piece from a shared counter, so a thread
-// on a slower vCPU takes fewer, and each keeps one Matcher (and its warm scan cache) over all
-// the pieces it takes, all sharing the one immutable Program. Then the threads format the
+// `scan -j N` of one JSON Lines file: cut into pieces at line starts (piece_targets). Threads
+// take the next piece from a shared counter, so a thread on a slower vCPU takes fewer, and each
+// keeps one Matcher (and its warm scan cache) over all the pieces it takes, all sharing the one
+// immutable Program. Then the threads format the
 // pieces' output, which is printed in input order: the same bytes as one thread prints.
 // Returns false when a piece could not be opened (reported; exit status 2).
 bool scan_pieces(const std::string& path, std::uint64_t size, int jobs, const std::shared_ptr<const Program>& prog,
                  const std::vector<std::string>& names, const input::ShapeTable& shapes,
                  const input::ReaderOptions& ropts, const std::string& format, bool stats, ScanStats& total) {
-  constexpr std::uint64_t kMinPiece = std::uint64_t{1} << 20, kMaxPiece = std::uint64_t{64} << 20;
   const auto threads_n = static_cast<std::size_t>(jobs);
-  const std::uint64_t piece_bytes = std::clamp<std::uint64_t>(size / (threads_n * 8), kMinPiece, kMaxPiece);
-  const std::size_t want = std::max<std::size_t>(threads_n, static_cast<std::size_t>((size + piece_bytes - 1) / piece_bytes));
-  const std::vector<std::uint64_t> cuts = piece_cuts(path, size, want);
+  const std::vector<std::uint64_t> cuts = piece_cuts(path, size, piece_targets(size, threads_n));
   std::vector<Piece> pieces(cuts.size() - 1);
   for (std::size_t k = 0; k < pieces.size(); ++k) pieces[k].begin = cuts[k], pieces[k].end = cuts[k + 1];
   const std::string source = json_str(path);
   std::vector<ScanStats> thread_stats(threads_n);
+  std::vector<std::exception_ptr> thrown(threads_n);  // rethrown after the join (main's catch)
   std::atomic<std::size_t> next_scan{0}, next_format{0};
-  // Between the phases: each piece's first line number, from the line counts of those before.
+  // Between the phases: each piece's first line number, from the line counts of those before;
+  // nothing is formatted once a thread has thrown.
   std::vector<std::uint64_t> first_line(pieces.size() + 1, 0);
+  bool format_output = true;
   auto number = [&]() noexcept {
     for (std::size_t k = 0; k < pieces.size(); ++k) first_line[k + 1] = first_line[k] + pieces[k].lines;
+    format_output = std::none_of(thrown.begin(), thrown.end(), [](const std::exception_ptr& e) { return e != nullptr; });
   };
   std::barrier phase(static_cast<std::ptrdiff_t>(threads_n), number);
   auto work = [&](std::size_t t) {
-    {
+    try {
       Matcher matcher(prog);
       Event ev(prog->field_count());
       for (std::size_t k; (k = next_scan.fetch_add(1)) < pieces.size();) {
@@ -322,28 +343,49 @@ bool scan_pieces(const std::string& path, std::uint64_t size, int jobs, const st
         pc.lines = reader->lines_read();
       }
       thread_stats[t].vm = matcher.stats();
+    } catch (...) {
+      thrown[t] = std::current_exception();
+      next_scan.store(pieces.size());  // the others stop after their current piece
     }
     phase.arrive_and_wait();
-    for (std::size_t k; (k = next_format.fetch_add(1)) < pieces.size();) {
-      Piece& pc = pieces[k];
-      const std::uint64_t base = first_line[k];
-      for (const auto& [line, rule] : pc.hits) format_hit(pc.out, *prog, path, source, format, base + line, rule);
-      for (const auto& [line, msg] : pc.errors) pc.err += format_malformed(path, base + line, msg);
-      pc.hits = {};
+    if (!format_output) return;
+    try {
+      for (std::size_t k; (k = next_format.fetch_add(1)) < pieces.size();) {
+        Piece& pc = pieces[k];
+        const std::uint64_t base = first_line[k];
+        for (const auto& [line, rule] : pc.hits) format_hit(pc.out, *prog, path, source, format, base + line, rule);
+        for (const auto& [line, msg] : pc.errors) pc.err += format_malformed(path, base + line, msg);
+        pc.hits = {};
+      }
+    } catch (...) {
+      thrown[t] = std::current_exception();
+      next_format.store(pieces.size());
     }
   };
   std::vector<std::thread> threads;
-  for (std::size_t t = 1; t < threads_n; ++t) threads.emplace_back(work, t);
+  for (std::size_t t = 1; t < threads_n; ++t) {
+    try {
+      threads.emplace_back(work, t);
+    } catch (const std::system_error&) {  // the system would not start it: fewer threads
+      for (std::size_t missing = t; missing < threads_n; ++missing) phase.arrive_and_drop();
+      break;
+    }
+  }
   work(0);  // the main thread is one of the N
   for (auto& th : threads) th.join();
+  for (const std::exception_ptr& e : thrown)
+    if (e) std::rethrow_exception(e);
+  // A piece that could not be opened (the file went away) has no line count: the pieces after
+  // it cannot be numbered, so the output stops there, with its error, once.
   bool ok = true;
   for (const Piece& pc : pieces) {
-    std::fwrite(pc.out.data(), 1, pc.out.size(), stdout);
-    std::fputs(pc.err.c_str(), stderr);
     if (!pc.open_error.empty()) {
       std::fprintf(stderr, "sigmatch: %s\n", pc.open_error.c_str());
       ok = false;
+      break;
     }
+    std::fwrite(pc.out.data(), 1, pc.out.size(), stdout);
+    std::fputs(pc.err.c_str(), stderr);
   }
   for (const ScanStats& s : thread_stats) total.add(s);
   return ok;
@@ -377,9 +419,8 @@ int cmd_scan(const std::vector<std::string>& rule_paths, std::vector<std::string
     std::error_code ec;
     bool regular = path != "-" && fs::is_regular_file(path, ec);
     if (regular) st.bytes += fs::file_size(path, ec);
-    // -j N: a JSONL file is split at line boundaries into N chunks scanned in parallel, each
-    // with its own reader and Matcher over the one shared immutable Program; the chunks'
-    // output is printed in input order, so the result is the same as with one thread.
+    // -j N: a JSONL file is cut at line starts into pieces that N threads scan (scan_pieces);
+    // the output is printed in input order, so the result is the same as with one thread.
     // Only JSON Lines is split: a JSON document (input::Format::kJson) cut at line ends would
     // hand each thread fragments, so it is read by one reader.
     if (jobs > 1 && regular) {

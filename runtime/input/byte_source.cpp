@@ -25,6 +25,7 @@ ByteSource& ByteSource::operator=(ByteSource&& o) noexcept {
     owns_file_ = o.owns_file_;
     remaining_ = o.remaining_;
     io_error_ = std::move(o.io_error_);
+    io_error_reported_ = o.io_error_reported_;
     o.file_ = nullptr;
     o.owns_file_ = false;
     o.cap_ = o.pos_ = o.end_ = 0;
@@ -127,7 +128,13 @@ ByteSource::Line ByteSource::next_line(std::string_view* line, std::size_t max_l
       return len > max_len ? Line::kTooLong : Line::kLine;
     }
     if (eof_ || !file_) {
-      if (!io_error_.empty()) return Line::kIoError;
+      // A read error ends the input: reported once, then kEnd (returning kIoError again would
+      // have the reader report it forever, and a -j piece collect errors until memory ran out).
+      if (!io_error_.empty()) {
+        if (io_error_reported_) return Line::kEnd;
+        io_error_reported_ = true;
+        return Line::kIoError;
+      }
       if (avail == 0) return Line::kEnd;
       pos_ = end_;
       std::size_t len = avail;

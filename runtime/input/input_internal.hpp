@@ -180,6 +180,7 @@ class ByteSource {
   bool owns_file_ = false;
   std::uint64_t remaining_ = ~std::uint64_t{0};  // bytes left to read (range mode)
   std::string io_error_;
+  bool io_error_reported_ = false;  // next_line returned kIoError once
 };
 
 // Finds where the JSON value starting at the first byte of a window ends, without validating

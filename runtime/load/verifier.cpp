@@ -182,19 +182,29 @@ struct Verifier {
     std::uint32_t n = 0;
     if (Status s = count(r, 8, &n, "regexes"); !s.ok()) return s;
     p->regexes.resize(n);
+    // Entries are read in image order up to the first structural fault (string span, flags);
+    // the regexes before it are compiled (in parallel when the load has threads: RE2 compiles
+    // are independent, ~10% of loading the all-Windows image), and the first fault in image
+    // order is reported, whether a compile error or the structural one.
     std::vector<std::size_t> offsets(n);
-    for (std::uint32_t i = 0; i < n; ++i) {
-      vm::RegexEntry& e = p->regexes[i];
-      std::size_t at = offsets[i] = r.offset();
+    Status structural;
+    std::uint32_t readable = 0;
+    for (; readable < n; ++readable) {
+      vm::RegexEntry& e = p->regexes[readable];
+      std::size_t at = offsets[readable] = r.offset();
       std::uint32_t s_idx = 0;
       r.u32(&s_idx);
       r.u32(&e.flags);
-      if (Status s = string_ref(s_idx, at, &e.pattern); !s.ok()) return s;
-      if (e.flags & ~7u) return fail(StatusCode::kBadRegex, "unknown regex flags", at);
+      if (Status s = string_ref(s_idx, at, &e.pattern); !s.ok()) {
+        structural = s;
+        break;
+      }
+      if (e.flags & ~7u) {
+        structural = fail(StatusCode::kBadRegex, "unknown regex flags", at);
+        break;
+      }
     }
-    // RE2 compiles are independent (and ~10% of loading the all-Windows image): in parallel
-    // when the load has threads; the first bad one in image order is reported either way.
-    vm::parallel_for(n, threads, [&](std::size_t i) {
+    vm::parallel_for(readable, threads, [&](std::size_t i) {
       vm::RegexEntry& e = p->regexes[i];
       RE2::Options o;
       o.set_log_errors(false);
@@ -206,9 +216,9 @@ struct Verifier {
       if (e.flags & bytecode::kRegexMultiline) pat = "(?m)" + pat;
       e.re = std::make_unique<RE2>(pat, o);
     });
-    for (std::uint32_t i = 0; i < n; ++i)
+    for (std::uint32_t i = 0; i < readable; ++i)
       if (!p->regexes[i].re->ok()) return fail(StatusCode::kBadRegex, p->regexes[i].re->error(), offsets[i]);
-    return {};
+    return structural;
   }
 
   Status preds() {

@@ -8,11 +8,17 @@
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <exception>
+#include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 namespace sigmatch::vm {
 
+// The first exception an item throws is rethrown to the caller once every thread has stopped
+// (the others take no new items), as a serial loop would throw it; a thread the system cannot
+// start leaves its share to the threads that did start.
 template <class Fn>
 void parallel_for(std::size_t n, unsigned threads, Fn&& fn) {
   const std::size_t t = std::min<std::size_t>(threads, n);
@@ -21,14 +27,29 @@ void parallel_for(std::size_t n, unsigned threads, Fn&& fn) {
     return;
   }
   std::atomic<std::size_t> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
   auto work = [&] {
-    for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) fn(i);
+    try {
+      for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) fn(i);
+    } catch (...) {
+      const std::lock_guard<std::mutex> lock(error_mutex);
+      if (!error) error = std::current_exception();
+      next.store(n, std::memory_order_relaxed);
+    }
   };
   std::vector<std::thread> pool;
   pool.reserve(t - 1);
-  for (std::size_t k = 1; k < t; ++k) pool.emplace_back(work);
+  for (std::size_t k = 1; k < t; ++k) {
+    try {
+      pool.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;
+    }
+  }
   work();
   for (auto& th : pool) th.join();
+  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace sigmatch::vm

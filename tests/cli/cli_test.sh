@@ -275,8 +275,9 @@ for j in 2 3; do
   cmp -s "$tmp/j1.out" "$tmp/jn.out" && ok "scan -j $j prints what -j 1 prints" || bad "scan -j $j prints what -j 1 prints"
   grep -q "twice.jsonl:14: malformed" "$tmp/jn.err" && ok "scan -j $j numbers the malformed line" || bad "scan -j $j numbers the malformed line"
 done
-# Over 3 MiB: more pieces than threads (1 MiB at least each), taken by whichever thread is
-# free; malformed lines and blank lines in several pieces, and matches numbered across them.
+# Over 3 MiB: more pieces than threads (piece_targets: 4 at -j 2, 9 at -j 8), taken by
+# whichever thread is free; malformed and blank lines in several pieces (at -j 8 a piece ends
+# on a blank line and others start with one), matches numbered across them.
 sample_lines=$(wc -l < examples/events/sample.flat.jsonl)
 for k in $(seq 400); do
   cat examples/events/sample.flat.jsonl

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -661,4 +662,63 @@ TEST_CASE("random mutations are rejected with a location or run safely") {
   // checks must do the rejecting (a verifier that accepted everything would fail here).
   CHECK(rejected["kBadChecksum"] > kMutations / 4);
   CHECK(total_rejected - rejected["kBadChecksum"] > kMutations / 8);
+}
+
+// With load threads the regexes compile in parallel; whatever the thread count, the first
+// faulty entry in image order is reported: a bad pattern before a later bad flag word, a bad
+// flag word before a later bad pattern, the first of two bad patterns.
+TEST_CASE("regex faults: the first in image order, with or without load threads") {
+  std::vector<std::pair<std::string, std::string>> sources;
+  for (int i = 0; i < 10; ++i) {
+    char id[40];
+    std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", 900 + i);
+    sources.emplace_back("r" + std::to_string(i) + ".yml",
+                         "title: r" + std::to_string(i) + "\nid: " + id +
+                             "\nstatus: test\nlogsource:\n    product: windows\n    service: security\n"
+                             "detection:\n    selection:\n        CommandLine|re: 'a" +
+                             std::to_string(i) + "b[0-9]+'\n    condition: selection\nlevel: low\n");
+  }
+  diag::DiagSink sink;
+  const std::string good = compile_sources(sources, CompileOptions{}, sink).image;
+  REQUIRE_FALSE(sink.has_errors());
+  const SectionLoc rx = section(good, SectionId::kRegexes), str = section(good, SectionId::kStrings);
+  REQUIRE(get32(good, rx.payload) == 10);
+  const std::size_t blob_size_at = str.payload + 4 + 8 * get32(good, str.payload);
+  auto entry = [&](int i) { return rx.payload + 4 + 8 * static_cast<std::size_t>(i); };
+  auto bad_pattern = [&](std::string& b, int i) {  // the pattern becomes "("
+    const std::size_t span = str.payload + 4 + 8 * static_cast<std::size_t>(get32(good, entry(i)));
+    b[blob_size_at + 4 + get32(good, span)] = '(';
+    put32(b, span + 4, 1);
+  };
+  auto bad_flags = [&](std::string& b, int i) { put32(b, entry(i) + 4, 0x10); };
+  for (unsigned threads : {1u, 4u}) {
+    CAPTURE(threads);
+    LoadOptions options;
+    options.threads = threads;
+    auto load_with = [&](std::string b) {
+      fix_checksum(b);
+      std::shared_ptr<const Program> p;
+      return Program::load(b, &p, options);
+    };
+    std::string b = good;
+    bad_pattern(b, 2);
+    bad_flags(b, 6);
+    Status s = load_with(b);
+    CHECK(s.code() == StatusCode::kBadRegex);
+    CHECK(s.offset() == static_cast<std::int64_t>(entry(2)));
+    CHECK(s.message().find("flags") == std::string::npos);
+    b = good;
+    bad_pattern(b, 7);
+    bad_flags(b, 3);
+    s = load_with(b);
+    CHECK(s.code() == StatusCode::kBadRegex);
+    CHECK(s.offset() == static_cast<std::int64_t>(entry(3)));
+    CHECK(s.message().find("unknown regex flags") != std::string::npos);
+    b = good;
+    bad_pattern(b, 8);
+    bad_pattern(b, 5);
+    s = load_with(b);
+    CHECK(s.offset() == static_cast<std::int64_t>(entry(5)));
+    CHECK(load_with(good).ok());
+  }
 }
