@@ -282,7 +282,29 @@ std::vector<std::uint64_t> piece_cuts(const std::string& path, std::uint64_t siz
   const int fd = ::open(path.c_str(), O_RDONLY);
   if (fd >= 0) {
     std::vector<char> buf(64 << 10);
+    // No cut before the end of the first line that is not blank (a BOM counts as blank): that
+    // record's error may carry the "pretty-printed JSON?" hint, which only the reader that
+    // starts at byte 0 gives, as -j 1 does (jsonl_reader.cpp, hint_).
+    std::uint64_t first_end = 0;
+    bool content = false;
+    for (std::uint64_t at = 0; at < size && first_end == 0;) {
+      const ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(at));
+      if (n <= 0) break;
+      for (ssize_t i = 0; i < n; ++i) {
+        const auto c = static_cast<unsigned char>(buf[static_cast<std::size_t>(i)]);
+        if (c == '\n' && content) {
+          first_end = at + static_cast<std::uint64_t>(i) + 1;
+          break;
+        }
+        content |= c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != 0xEF && c != 0xBB && c != 0xBF;
+      }
+      at += static_cast<std::uint64_t>(n);
+    }
+    if (content && first_end == 0) first_end = size;  // the first record is the last line
+    if (first_end > 0 && first_end < size && !targets.empty() && targets.front() <= first_end)
+      cuts.push_back(first_end);
     for (const std::uint64_t target : targets) {
+      if (target < first_end) continue;
       if (target <= cuts.back()) continue;  // inside the line the last cut ended
       std::uint64_t at = target - 1, cut = 0;  // a cut follows a '\n' at or after target - 1
       while (at < size && cut == 0) {

@@ -289,6 +289,16 @@ done > "$tmp/many.jsonl"
 grep -q "many.jsonl:$((400 * sample_lines + 7 * 2 + 1)): malformed" "$tmp/m1.err" \
   && ok "many.jsonl: scan numbers its last malformed line" || bad "many.jsonl: scan numbers its last malformed line: $(tail -1 "$tmp/m1.err")"
 [ "$(grep -c "malformed record" "$tmp/m1.err")" -eq 8 ] && ok "many.jsonl: 8 malformed lines reported" || bad "many.jsonl: 8 malformed lines reported"
+# The first record after 100,000 blank lines, opening a value it does not close: its error
+# carries the "pretty-printed JSON?" hint, which only the reader starting at byte 0 gives; no
+# -j cut may fall before that record (the blank lines are more than half of the file).
+{ for k in $(seq 100000); do echo; done; echo '{'; for k in 1 2 3 4 5; do cat examples/events/sample.flat.jsonl; done; } > "$tmp/blank.jsonl"
+"$cli" scan --rules "$security" "$tmp/blank.jsonl" > "$tmp/b1.out" 2> "$tmp/b1.err"
+grep -q "blank.jsonl:100001: malformed record: .*jq -c" "$tmp/b1.err" && ok "blank.jsonl: the first record's error has the hint" \
+  || bad "blank.jsonl: the first record's error has the hint: $(head -1 "$tmp/b1.err")"
+"$cli" scan -j 2 --rules "$security" "$tmp/blank.jsonl" > "$tmp/b2.out" 2> "$tmp/b2.err"
+cmp -s "$tmp/b1.out" "$tmp/b2.out" && cmp -s "$tmp/b1.err" "$tmp/b2.err" \
+  && ok "blank.jsonl: scan -j 2 prints what -j 1 prints" || bad "blank.jsonl: scan -j 2 prints what -j 1 prints"
 for j in 2 3 8; do
   "$cli" scan -j "$j" --rules "$security" "$tmp/many.jsonl" > "$tmp/mn.out" 2> "$tmp/mn.err"
   cmp -s "$tmp/m1.out" "$tmp/mn.out" && cmp -s "$tmp/m1.err" "$tmp/mn.err" \
