@@ -410,6 +410,13 @@ bool scan_pieces(const std::string& path, std::uint64_t size, int jobs, const st
     std::fputs(pc.err.c_str(), stderr);
   }
   for (const ScanStats& s : thread_stats) total.add(s);
+  // How evenly the threads were loaded (their own parse + eval): the rest of the scan's wall
+  // is waiting, the cuts and the output.
+  if (stats) {
+    std::string busy;
+    for (const ScanStats& s : thread_stats) busy += fmt::format(" {:.3f}", s.parse_s + s.eval_s);
+    std::fprintf(stderr, "-j %d: %zu pieces, parse+eval per thread (s):%s\n", jobs, pieces.size(), busy.c_str());
+  }
   return ok;
 }
 
@@ -417,8 +424,10 @@ int cmd_scan(const std::vector<std::string>& rule_paths, std::vector<std::string
              const std::string& format, bool stats, bool strict, int opt_level, const std::string& shapes_path,
              int jobs) {
   bool rule_errors = false, io_error = false;
+  const auto load_start = std::chrono::steady_clock::now();
   auto prog = load_rules(rule_paths, opt_level, &rule_errors, &io_error);
   if (!prog) return io_error ? kExitUsage : kExitRuleErrors;
+  const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
   input::ShapeTable shapes = input::ShapeTable::builtin();
   if (!shapes_path.empty()) {
     std::ifstream in(shapes_path);
@@ -494,9 +503,9 @@ int cmd_scan(const std::vector<std::string>& rule_paths, std::vector<std::string
                  (unsigned long long)st.malformed, (unsigned long long)st.matches);
   if (stats) {
     std::fprintf(stderr,
-                 "rules: %zu  wall: %.3f s  %.0f records/s  %.1f MB/s  parse: %.3f s  eval: %.3f s "
+                 "rules: %zu  load: %.3f s  wall: %.3f s  %.0f records/s  %.1f MB/s  parse: %.3f s  eval: %.3f s "
                  "(eval %.0f%% of parse+eval)\n",
-                 prog->rule_count(), wall, st.records / (wall > 0 ? wall : 1e-9),
+                 prog->rule_count(), load_s, wall, st.records / (wall > 0 ? wall : 1e-9),
                  st.bytes / 1e6 / (wall > 0 ? wall : 1e-9), st.parse_s, st.eval_s,
                  100.0 * st.eval_s / std::max(1e-9, st.parse_s + st.eval_s));
     // What the optimiser saved: the rules a record ran (of all loaded), and how often a field
