@@ -338,6 +338,7 @@ bool scan_pieces(const std::string& path, std::uint64_t size, int jobs, const st
   std::vector<Piece> pieces(cuts.size() - 1);
   for (std::size_t k = 0; k < pieces.size(); ++k) pieces[k].begin = cuts[k], pieces[k].end = cuts[k + 1];
   const std::string source = json_str(path);
+  const input::FieldPaths paths(names, shapes);  // resolved once for all the pieces' readers
   std::vector<ScanStats> thread_stats(threads_n);
   std::vector<std::exception_ptr> thrown(threads_n);  // rethrown after the join (main's catch)
   std::atomic<std::size_t> next_scan{0}, next_format{0};
@@ -356,7 +357,7 @@ bool scan_pieces(const std::string& path, std::uint64_t size, int jobs, const st
       Event ev(prog->field_count());
       for (std::size_t k; (k = next_scan.fetch_add(1)) < pieces.size();) {
         Piece& pc = pieces[k];
-        auto reader = input::open_reader_range(path, pc.begin, pc.end, names, shapes, ropts, &pc.open_error);
+        auto reader = input::open_reader_range(path, pc.begin, pc.end, paths, ropts, &pc.open_error);
         if (!reader) continue;
         scan_records(
             *reader, matcher, ev, stats, thread_stats[t],

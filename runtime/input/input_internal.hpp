@@ -272,6 +272,9 @@ class XmlMapper {
 std::unique_ptr<Reader> make_jsonl_reader(ByteSource src, const std::vector<std::string>& fields,
                                           const ShapeTable& shapes, const ReaderOptions& options,
                                           Format framing, bool input_start);
+// A JSON Lines reader over paths resolved already (FieldPaths).
+std::unique_ptr<Reader> make_jsonl_reader(ByteSource src, const PathMap& map, std::size_t slots,
+                                          const ReaderOptions& options, bool input_start);
 std::unique_ptr<Reader> make_xml_reader(ByteSource src, const std::vector<std::string>& fields,
                                         const ReaderOptions& options);
 // path: an .evtx file; libevtx reads it itself.
@@ -285,4 +288,9 @@ std::unique_ptr<Reader> make_evtx_reader_from_bytes(const std::string& data,
                                                     std::string* error);
 
 }  // namespace detail
+
+struct FieldPaths::Impl {
+  detail::PathMap map;
+  std::size_t slots = 0;
+};
 }  // namespace sigmatch::input

@@ -99,6 +99,13 @@ class JsonlReader final : public Reader {
     map_.build(fields, shapes);
     path_.reserve(256);
   }
+  // JSON Lines over paths resolved once for many readers (FieldPaths): a copy of the map.
+  JsonlReader(ByteSource src, const PathMap& map, std::size_t slots, const ReaderOptions& options,
+              bool input_start)
+      : src_(std::move(src)), slots_(slots), options_(options), map_(map), document_(false),
+        input_start_(input_start), hint_(input_start) {
+    path_.reserve(256);
+  }
 
   Next next(Event& ev, RecordError& err) override {
     if (document_) return next_in_document(ev, err);
@@ -482,6 +489,11 @@ std::unique_ptr<Reader> make_jsonl_reader(ByteSource src, const std::vector<std:
                                           Format framing, bool input_start) {
   return std::make_unique<JsonlReader>(std::move(src), fields, shapes, options,
                                        framing == Format::kJson, input_start);
+}
+
+std::unique_ptr<Reader> make_jsonl_reader(ByteSource src, const PathMap& map, std::size_t slots,
+                                          const ReaderOptions& options, bool input_start) {
+  return std::make_unique<JsonlReader>(std::move(src), map, slots, options, input_start);
 }
 
 }  // namespace sigmatch::input::detail

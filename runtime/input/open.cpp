@@ -131,6 +131,23 @@ std::unique_ptr<Reader> open_reader(const std::string& path, Format format,
                      options, error);
 }
 
+FieldPaths::FieldPaths(const std::vector<std::string>& fields, const ShapeTable& shapes) : impl_(new Impl) {
+  impl_->map.build(fields, shapes);
+  impl_->slots = fields.size();
+}
+
+FieldPaths::~FieldPaths() = default;
+
+std::unique_ptr<Reader> open_reader_range(const std::string& path, std::uint64_t begin, std::uint64_t end,
+                                          const FieldPaths& paths, const ReaderOptions& options,
+                                          std::string* error) {
+  std::string local;
+  if (!error) error = &local;
+  detail::ByteSource src;
+  if (!src.open_file_range(path, begin, end, error)) return nullptr;
+  return detail::make_jsonl_reader(std::move(src), paths.impl().map, paths.impl().slots, options, begin == 0);
+}
+
 std::unique_ptr<Reader> open_reader_range(const std::string& path, std::uint64_t begin, std::uint64_t end,
                                           const std::vector<std::string>& fields,
                                           const ShapeTable& shapes, const ReaderOptions& options,

@@ -73,8 +73,28 @@ std::unique_ptr<Reader> open_reader(const std::string& path, Format format,
                                     const std::vector<std::string>& fields,
                                     const ShapeTable& shapes, const ReaderOptions& options,
                                     std::string* error);
+// The key paths of `fields` (Program::field_name order) under every shape of `shapes`,
+// resolved once (a PathMap, input_internal.hpp). A reader opened with it starts without
+// resolving them again: `scan -j N` opens one reader per piece of a file, and resolving the
+// all-Windows program's 210 fields took 2% of a -j 2 scan's samples at 30 pieces.
+class FieldPaths {
+ public:
+  FieldPaths(const std::vector<std::string>& fields, const ShapeTable& shapes);
+  ~FieldPaths();
+  FieldPaths(const FieldPaths&) = delete;
+  FieldPaths& operator=(const FieldPaths&) = delete;
+  struct Impl;
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
 // JSON Lines from bytes [begin, end) of a regular file only (`begin` must be a line start);
 // record numbers count from the range's first line. Used by `scan -j N`.
+std::unique_ptr<Reader> open_reader_range(const std::string& path, std::uint64_t begin, std::uint64_t end,
+                                          const FieldPaths& paths, const ReaderOptions& options,
+                                          std::string* error);
+// Same, resolving the paths for this reader alone.
 std::unique_ptr<Reader> open_reader_range(const std::string& path, std::uint64_t begin, std::uint64_t end,
                                           const std::vector<std::string>& fields,
                                           const ShapeTable& shapes, const ReaderOptions& options,

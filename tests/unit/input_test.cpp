@@ -774,3 +774,33 @@ TEST_CASE("real shared sample events: all shapes agree per record") {
     CHECK(events[0].slots[0] == (std::string(name).find("4692") != std::string::npos ? "=4692" : "=5059"));
   }
 }
+
+// scan -j opens its range readers over FieldPaths resolved once: the same records as a range
+// reader that resolves its own paths, through a shipper shape (Winlogbeat's winlog.event_data)
+// and across readers sharing the one FieldPaths; lines_read counts blank lines too.
+TEST_CASE("range reader over shared FieldPaths reads what a self-resolving one does") {
+  const std::string path = "/tmp/sigmatch_input_paths_test_" + std::to_string(::getpid()) + ".jsonl";
+  const std::string a = "{\"winlog\":{\"event_id\":4692,\"event_data\":{\"SubjectUserName\":\"bob\"}}}\n\n";
+  const std::string b = "{\"EventID\":4693,\"SubjectUserName\":\"eve\"}\n\n\n";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << a << b;
+  }
+  const std::vector<std::string> fields = {"EventID", "SubjectUserName"};
+  const FieldPaths paths(fields, ShapeTable::builtin());
+  std::string error;
+  for (auto [begin, end] : {std::pair<std::size_t, std::size_t>{0, a.size()}, {a.size(), a.size() + b.size()}}) {
+    auto own = open_reader_range(path, begin, end, fields, ShapeTable::builtin(), {}, &error);
+    auto shared = open_reader_range(path, begin, end, paths, {}, &error);
+    REQUIRE_MESSAGE(own, error);
+    REQUIRE_MESSAGE(shared, error);
+    auto x = read_all(*own, fields.size());
+    auto y = read_all(*shared, fields.size());
+    REQUIRE(x.size() == 1);
+    REQUIRE(y.size() == 1);
+    CHECK(y[0].slots == x[0].slots);
+    CHECK(y[0].slots[1] == (begin == 0 ? "=bob" : "=eve"));
+    CHECK(shared->lines_read() == (begin == 0 ? 2u : 3u));
+  }
+  std::remove(path.c_str());
+}
