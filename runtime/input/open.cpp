@@ -152,12 +152,7 @@ std::unique_ptr<Reader> open_reader_range(const std::string& path, std::uint64_t
                                           const std::vector<std::string>& fields,
                                           const ShapeTable& shapes, const ReaderOptions& options,
                                           std::string* error) {
-  std::string local;
-  if (!error) error = &local;
-  detail::ByteSource src;
-  if (!src.open_file_range(path, begin, end, error)) return nullptr;
-  return open_source(std::move(src), path, Format::kJsonl, fields, shapes, options, error,
-                     begin == 0);
+  return open_reader_range(path, begin, end, FieldPaths(fields, shapes), options, error);
 }
 
 std::unique_ptr<Reader> open_buffer(std::string data, Format format,
