@@ -257,8 +257,8 @@ struct Piece {
 // 1/(4N) of what the pieces before it left, and at least 1 MiB (or size/N, so that a small
 // file still gets N pieces). The first pieces are large, so few readers are set up; the last
 // ones are small, so the threads run out of work within a small piece of each other (with
-// equal pieces of size/(8N) the last one taken cost half a piece's time on average). 142 MB
-// at -j 2: 30 pieces, 17.7 MB down to 1 MiB.
+// equal pieces of size/(8N), one thread could wait up to a whole piece's time for the last
+// one). 142 MB at -j 2: 30 pieces, 17.7 MB down to 1 MiB.
 std::vector<std::uint64_t> piece_targets(std::uint64_t size, std::size_t jobs) {
   constexpr std::uint64_t kMinPiece = std::uint64_t{1} << 20;
   const std::uint64_t least = std::max<std::uint64_t>(1, std::min<std::uint64_t>(kMinPiece, size / jobs));
@@ -327,8 +327,8 @@ std::vector<std::uint64_t> piece_cuts(const std::string& path, std::uint64_t siz
 // `scan -j N` of one JSON Lines file: cut into pieces at line starts (piece_targets). Threads
 // take the next piece from a shared counter, so a thread on a slower vCPU takes fewer, and each
 // keeps one Matcher (and its warm scan cache) over all the pieces it takes, all sharing the one
-// immutable Program. Then the threads format the
-// pieces' output, which is printed in input order: the same bytes as one thread prints.
+// immutable Program. Then the threads format the pieces' output, which is printed in input
+// order: the same bytes as one thread prints.
 // Returns false when a piece could not be opened (reported; exit status 2).
 bool scan_pieces(const std::string& path, std::uint64_t size, int jobs, const std::shared_ptr<const Program>& prog,
                  const std::vector<std::string>& names, const input::ShapeTable& shapes,
