@@ -45,15 +45,29 @@ struct VSet {
       ids.clear();
       return;
     }
+    // Paths mostly meet with the same ids (both sides of a test on another field): no new set.
+    if (std::includes(ids.begin(), ids.end(), o.ids.begin(), o.ids.end())) return;
     std::vector<std::uint32_t> u;
+    u.reserve(ids.size() + o.ids.size());
     std::set_union(ids.begin(), ids.end(), o.ids.begin(), o.ids.end(), std::back_inserter(u));
     ids = std::move(u);
   }
 };
 
+// build_dispatch's dataflow moves states along the edges and copies one only where a TEST
+// splits it: copies and joins of these small vectors were 2/3 of build_dispatch's instructions
+// and build_dispatch 29% of loading the all-Windows image (callgrind).
 struct State {
   bool reached = false;
   VSet v[2];
+  void join(State&& o) {
+    if (!reached) {
+      *this = std::move(o);
+      return;
+    }
+    v[0].join(o.v[0]);
+    v[1].join(o.v[1]);
+  }
   void join(const State& o) {
     if (!reached) {
       *this = o;
@@ -273,16 +287,17 @@ DispatchAnalysis build_dispatch(VerifiedProgram& p) {
     st[0].reached = true;
     State matched;
     for (std::uint32_t pc = begin; pc < end; ++pc) {
-      State cur = st[pc - begin];
-      if (!cur.reached) continue;
+      if (!st[pc - begin].reached) continue;
+      // Jumps go forward: no edge reaches pc after this, so its state can be moved out.
+      State cur = std::move(st[pc - begin]);
       const bytecode::Insn& in = p.code[pc];
-      auto flow = [&](std::uint32_t target, const State& s) {
-        if (target < end) st[target - begin].join(s);  // end: past MATCH, the rule failed
+      auto flow = [&](std::uint32_t target, State&& s) {
+        if (target < end) st[target - begin].join(std::move(s));  // end: past MATCH, the rule failed
       };
       switch (static_cast<bytecode::Op>(in.op)) {
         case bytecode::Op::kTest: {
           const PredEffect& e = eff[in.a];
-          State t = cur, f = cur;
+          State t = cur, &f = cur;
           if (e.effect == Effect::kEq) {
             t.v[e.field].meet_one(e.id);
             f.v[e.field].remove(e.id);
@@ -292,24 +307,24 @@ DispatchAnalysis build_dispatch(VerifiedProgram& p) {
           } else if (e.effect == Effect::kExists) {
             f.v[e.field].meet_one(0);  // false: the field is missing (null still "exists")
           }
-          flow(in.b, t);
-          flow(in.c, f);
+          flow(in.b, std::move(t));
+          flow(in.c, std::move(f));
           break;
         }
         case bytecode::Op::kJump:
-          flow(in.b, cur);
+          flow(in.b, std::move(cur));
           break;
         case bytecode::Op::kMatch:
           matched.join(cur);
-          flow(pc + 1, cur);
+          flow(pc + 1, std::move(cur));
           break;
         default:
           break;  // HALT never occurs inside a block
       }
     }
     if (matched.reached) {
-      result[0][r] = matched.v[0];
-      result[1][r] = matched.v[1];
+      result[0][r] = std::move(matched.v[0]);
+      result[1][r] = std::move(matched.v[1]);
     } else {  // MATCH unreachable: the rule can never fire
       result[0][r] = VSet{false, {}};
       result[1][r] = VSet{false, {}};
