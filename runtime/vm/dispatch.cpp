@@ -92,6 +92,7 @@ struct PredEffect {
 namespace {
 
 constexpr std::uint64_t kHigh = 0x8080808080808080ull;
+constexpr std::uint32_t kNoGroup = 0xFFFFFFFFu;
 
 // `w` with its upper-case ASCII bytes lower-cased; other bytes (>= 0x80 included) unchanged.
 std::uint64_t lower8(std::uint64_t w) { return text::lower_ascii8(w); }
@@ -366,15 +367,29 @@ DispatchAnalysis build_dispatch(VerifiedProgram& p) {
   std::size_t kw_budget = 2 * kw_total;
   std::vector<std::uint32_t> kw_preds;
 
-  std::map<std::vector<std::uint64_t>, std::uint32_t> seen;
+  // Cells with the same rule set share a group. Found by a hash of the set, compared word by
+  // word only on equal hashes: an ordered map keyed by the whole set compared 45-word vectors
+  // ~9 times per cell (loading the all-Windows image: 380.3M -> 366.0M instructions).
+  std::unordered_multimap<std::uint64_t, std::uint32_t> seen;
   std::vector<std::uint64_t> cell(words);
   d.table.resize(n0 * n1);
   for (std::size_t i = 0; i < n0; ++i)
     for (std::size_t j = 0; j < n1; ++j) {
-      for (std::size_t w = 0; w < words; ++w) cell[w] = b0[i][w] & b1[j][w];
-      auto [it, fresh] = seen.emplace(cell, static_cast<std::uint32_t>(d.groups.size()));
-      d.table[i * n1 + j] = it->second;
-      if (!fresh) continue;
+      std::uint64_t h = 0x9E3779B97F4A7C15ull;
+      for (std::size_t w = 0; w < words; ++w) {
+        cell[w] = b0[i][w] & b1[j][w];
+        h = (h ^ cell[w]) * 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 29;
+      }
+      std::uint32_t found = kNoGroup;
+      for (auto [it, end] = seen.equal_range(h); it != end && found == kNoGroup; ++it)
+        if (d.groups[it->second].rules == cell) found = it->second;
+      if (found != kNoGroup) {
+        d.table[i * n1 + j] = found;
+        continue;
+      }
+      d.table[i * n1 + j] = static_cast<std::uint32_t>(d.groups.size());
+      seen.emplace(h, static_cast<std::uint32_t>(d.groups.size()));
       if (d.groups.size() == kMaxGroups) {  // no dispatch
         d = Dispatch{};
         return {};
