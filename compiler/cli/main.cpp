@@ -237,7 +237,9 @@ void scan_records(input::Reader& reader, Matcher& matcher, Event& ev, bool stats
     if (stats) st.eval_s += std::chrono::duration<double>(clock::now() - b).count();
     ++st.evaluated;
     st.matches += hits.size();
-    for (std::uint32_t h : hits) on_hit(reader.record_number(), h);
+    if (hits.empty()) continue;
+    const std::uint64_t record = reader.record_number();  // one virtual call per record, not per hit
+    for (std::uint32_t h : hits) on_hit(record, h);
   }
 }
 
@@ -271,6 +273,25 @@ std::vector<std::uint64_t> piece_targets(std::uint64_t size, std::size_t jobs) {
   return targets;
 }
 
+// Where the input's first record ends: just past the first line that is not blank (a BOM
+// counts as blank), `size` when that line is the last, 0 when there is none. `scan -j` cuts
+// nowhere before it: that record's error may carry the "pretty-printed JSON?" hint, which only
+// the reader starting at byte 0 gives, as -j 1 does (jsonl_reader.cpp, hint_).
+std::uint64_t first_record_end(int fd, std::uint64_t size, std::vector<char>& buf) {
+  bool content = false;
+  for (std::uint64_t at = 0; at < size;) {
+    const ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(at));
+    if (n <= 0) break;
+    for (ssize_t i = 0; i < n; ++i) {
+      const auto c = static_cast<unsigned char>(buf[static_cast<std::size_t>(i)]);
+      if (c == '\n' && content) return at + static_cast<std::uint64_t>(i) + 1;
+      content |= c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != 0xEF && c != 0xBB && c != 0xBF;
+    }
+    at += static_cast<std::uint64_t>(n);
+  }
+  return content ? size : 0;
+}
+
 // Where `scan -j` cuts a file: the first line start at or after each target, found by reading
 // forward from there in 64 KiB blocks (usually one block per target, so no pass over the file
 // delays the threads; the previous design counted every line on the main thread first:
@@ -282,25 +303,7 @@ std::vector<std::uint64_t> piece_cuts(const std::string& path, std::uint64_t siz
   const int fd = ::open(path.c_str(), O_RDONLY);
   if (fd >= 0) {
     std::vector<char> buf(64 << 10);
-    // No cut before the end of the first line that is not blank (a BOM counts as blank): that
-    // record's error may carry the "pretty-printed JSON?" hint, which only the reader that
-    // starts at byte 0 gives, as -j 1 does (jsonl_reader.cpp, hint_).
-    std::uint64_t first_end = 0;
-    bool content = false;
-    for (std::uint64_t at = 0; at < size && first_end == 0;) {
-      const ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(at));
-      if (n <= 0) break;
-      for (ssize_t i = 0; i < n; ++i) {
-        const auto c = static_cast<unsigned char>(buf[static_cast<std::size_t>(i)]);
-        if (c == '\n' && content) {
-          first_end = at + static_cast<std::uint64_t>(i) + 1;
-          break;
-        }
-        content |= c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != 0xEF && c != 0xBB && c != 0xBF;
-      }
-      at += static_cast<std::uint64_t>(n);
-    }
-    if (content && first_end == 0) first_end = size;  // the first record is the last line
+    const std::uint64_t first_end = first_record_end(fd, size, buf);
     if (first_end > 0 && first_end < size && !targets.empty() && targets.front() <= first_end)
       cuts.push_back(first_end);
     for (const std::uint64_t target : targets) {

@@ -55,8 +55,8 @@ struct VSet {
 };
 
 // build_dispatch's dataflow moves states along the edges and copies one only where a TEST
-// splits it: copies and joins of these small vectors were 2/3 of build_dispatch's instructions
-// and build_dispatch 29% of loading the all-Windows image (callgrind).
+// splits it: copies, destructors and joins of these small vectors were 110M of build_dispatch's
+// 139.5M instructions, and build_dispatch 29% of loading the all-Windows image (callgrind).
 struct State {
   bool reached = false;
   VSet v[2];
