@@ -185,6 +185,11 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
       if (!mine.empty()) guards_of[i] = std::move(mine);
     }
   }
+  // (pred_rules entries keep a rule number in 27 bits; no image holds 2^27 rules.) Decided
+  // before the index builds: nothing here depends on them, and dispatch's analysis runs
+  // alongside them.
+  p.use_prefilter = options.prefilter && p.has_prefilter &&
+                    p.rules.size() < (1u << (32 - VerifiedProgram::kEntryRuleShift)) && find_blocks(p);
   // The indexes are independent: built in parallel when the load has threads, the largest
   // first (on the all-Windows image CommandLine's automaton alone is ~20-30 ms of the load).
   std::vector<std::uint32_t> build_order;
@@ -193,12 +198,27 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
   std::stable_sort(build_order.begin(), build_order.end(), [&](std::uint32_t a, std::uint32_t b) {
     return p.field_index[a].size() > p.field_index[b].size();
   });
+  // Dispatch's analysis (build_dispatch) is one more job, second in line: it reads of the
+  // indexes only which are empty (their literals, which build() does not touch) and takes the
+  // keyword index's address, so it needs none of them built. Serial after them it was ~7-8 ms
+  // of a 2-thread load of the all-Windows image that no other thread shared. A build that
+  // fails (only a hostile image's) unindexes predicates the analysis counted as indexed: it
+  // is then redone below, after the failures are applied.
+  constexpr std::uint32_t kDispatchJob = 0xFFFFFFFFu;
+  const bool dispatch_wanted = p.use_prefilter && options.dispatch;
+  if (dispatch_wanted)
+    build_order.insert(build_order.begin() + std::min<std::size_t>(1, build_order.size()), kDispatchJob);
   std::vector<std::uint8_t> built(p.field_index.size(), 1);
-  parallel_for(build_order.size(), options.threads,
-               [&](std::size_t k) { built[build_order[k]] = p.field_index[build_order[k]].build(); });
+  DispatchAnalysis dispatch;
+  parallel_for(build_order.size(), options.threads, [&](std::size_t k) {
+    if (build_order[k] == kDispatchJob) dispatch = build_dispatch(p);
+    else built[build_order[k]] = p.field_index[build_order[k]].build();
+  });
+  bool any_failed = false;
   for (std::uint32_t f = 0; f < p.field_index.size(); ++f) {
     LiteralIndex& idx = p.field_index[f];
     if (built[f]) continue;
+    any_failed = true;
     // Too many literal bytes for one automaton (only a hostile image gets here): this field's
     // automaton predicates are evaluated one by one instead (its eq ones stay in eq_index).
     idx = LiteralIndex{};
@@ -233,14 +253,12 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
   // byte none of them contains cannot create or hide a match (vm.cpp, fold_values).
   const LiteralIndex& kw = p.field_index[p.fields.size()];
   p.kw_separator = kw.empty() ? 0 : kw.unused_byte();
-  // (pred_rules entries keep a rule number in 27 bits; no image holds 2^27 rules.)
-  p.use_prefilter = options.prefilter && p.has_prefilter &&
-                    p.rules.size() < (1u << (32 - VerifiedProgram::kEntryRuleShift)) && find_blocks(p);
   p.pred_fans_out.assign((p.memo_size + 63) / 64, 0);  // (none without the prefilter)
   if (!p.use_prefilter) return;
   const std::size_t n = p.rules.size();
-  // Dispatch's table first: a clause it implies is not worth a prefilter entry (dispatch.hpp).
-  const DispatchAnalysis dispatch = options.dispatch ? build_dispatch(p) : DispatchAnalysis{};
+  // Dispatch's table comes before the clauses: a clause it implies is not worth a prefilter
+  // entry (dispatch.hpp).
+  if (dispatch_wanted && any_failed) dispatch = build_dispatch(p);
   p.always_run.assign((n + 63) / 64, 0);
   p.clause_full.assign(n, 0);
   std::vector<std::vector<std::uint32_t>> by_pred(p.memo_size);
