@@ -429,9 +429,16 @@ struct Verifier {
 
 Status verify(std::string_view bytes, std::unique_ptr<vm::VerifiedProgram>* out,
               const vm::PrepareOptions& options) {
+  // (An image past the limit is refused before its bytes are copied.)
+  if (bytes.size() > kMaxImageBytes) return Verifier::fail(StatusCode::kTooLarge, "image larger than limit", 0);
+  return verify_owned(std::string(bytes), out, options);
+}
+
+Status verify_owned(std::string&& bytes, std::unique_ptr<vm::VerifiedProgram>* out,
+                    const vm::PrepareOptions& options) {
   Verifier v;
   v.threads = options.threads;
-  v.p->bytes.assign(bytes);
+  v.p->bytes = std::move(bytes);
   v.img = v.p->bytes;
   for (auto step : {&Verifier::container, &Verifier::strings, &Verifier::fields,
                     &Verifier::regexes, &Verifier::preds, &Verifier::rules, &Verifier::code,

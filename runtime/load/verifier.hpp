@@ -19,5 +19,10 @@ inline constexpr std::size_t kMaxRegexProgramBytes = limits::kMaxRegexProgramByt
 
 Status verify(std::string_view bytes, std::unique_ptr<vm::VerifiedProgram>* out,
               const vm::PrepareOptions& options = {});
+// The same, taking the image's buffer over instead of copying it (the program keeps its bytes:
+// every string_view in it points there). Program::load_file reads the file into one buffer and
+// hands it here.
+Status verify_owned(std::string&& bytes, std::unique_ptr<vm::VerifiedProgram>* out,
+                    const vm::PrepareOptions& options = {});
 
 }  // namespace sigmatch::load

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "compiler/pipeline.hpp"
 #include "runtime/bytecode/format.hpp"
 #include "runtime/bytecode/opcodes.hpp"
@@ -554,6 +556,37 @@ TEST_CASE("shipped image matches sample records") {
   const auto& records = sample_records(*prog);
   CHECK(records.size() >= 10);
   CHECK(run_samples(prog, records) > 0);  // the sample file has positives for this pack
+}
+
+TEST_CASE("load_file reads an image file the way load reads its bytes") {
+  // load_file reads the file into one buffer the program then keeps (runtime.cpp): the same
+  // program, and the same located faults, as load() of the same bytes.
+  const fs::path dir = fs::temp_directory_path() / ("sigmatch_load_file_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& bytes) {
+    const fs::path at = dir / name;
+    std::ofstream(at, std::ios::binary) << bytes;
+    return at.string();
+  };
+  std::shared_ptr<const Program> from_bytes, from_file;
+  REQUIRE(Program::load(shipped_image(), &from_bytes).ok());
+  Status s = Program::load_file(write("good.smc", shipped_image()), &from_file);
+  CAPTURE(s.message());
+  REQUIRE(s.ok());
+  CHECK(from_file->rule_count() == from_bytes->rule_count());
+  const auto& records = sample_records(*from_bytes);
+  CHECK(run_samples(from_file, records) == run_samples(from_bytes, records));
+
+  const std::string cut = shipped_image().substr(0, shipped_image().size() / 2);
+  Status want = load(cut);
+  Status got = Program::load_file(write("cut.smc", cut), &from_file);
+  CHECK(got.code() == want.code());
+  CHECK(got.offset() == want.offset());
+  CHECK(Program::load_file(write("empty.smc", ""), &from_file).code() == StatusCode::kTruncated);
+
+  CHECK(Program::load_file((dir / "missing.smc").string(), &from_file).code() == StatusCode::kIoError);
+  CHECK(Program::load_file(dir.string(), &from_file).code() == StatusCode::kIoError);  // a directory
+  fs::remove_all(dir);
 }
 
 TEST_CASE("random mutations are rejected with a location or run safely") {
