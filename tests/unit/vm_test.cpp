@@ -998,6 +998,43 @@ TEST_CASE("dispatch: each group scans only its own rules' keywords") {
   CHECK(both({{"Channel", sec}}, {"sekurlsa::x", "golden ticket"}) == V{0, 2});
 }
 
+// A keyword index too large to build (only a hostile image has one) unindexes its predicates
+// after dispatch's analysis ran beside the builds (prepare.cpp): the analysis is redone, and
+// every record matches as in the undispatched run. Covers that path under the sanitizers.
+TEST_CASE("dispatch: a keyword index that fails to build, analysed again") {
+  std::mt19937 rng(12);
+  std::string huge = "    keywords:\n";
+  std::vector<std::string> lits;
+  for (int i = 0; i < 9; ++i) {
+    std::string l(1000000, 'a');
+    for (char& c : l) c = static_cast<char>('a' + rng() % 26);
+    huge += "        - '" + l + "'\n";
+    lits.push_back(std::move(l));
+  }
+  huge += "        - 'needle'\n";
+  std::vector<std::pair<std::string, std::string>> sources;
+  sources.emplace_back("a.yml", rule("huge kw", huge, "keywords"));
+  sources.emplace_back("b.yml", rule("field", "    selection:\n        EventID: 4692\n        CommandLine|contains: 'spooler'\n"));
+  LoadOptions undispatched;
+  undispatched.dispatch = false;
+  const auto [on, off] = load_both(sources, undispatched);
+  REQUIRE(on->verified().dispatch.enabled);
+  CHECK(on->verified().field_index.back().empty());  // the keyword index did not build
+  Matcher a(on), b(off);
+  using V = std::vector<std::uint32_t>;
+  auto both = [&](const Fields& f, std::vector<std::string> extra = {}) {
+    V x = match(a, f, extra), y = match(b, f, extra);
+    std::sort(x.begin(), x.end());
+    std::sort(y.begin(), y.end());
+    CHECK(x == y);
+    return x;
+  };
+  CHECK(both({{"Channel", "Security"}, {"EventID", "4692"}, {"CommandLine", "a Needle"}}) == V{0});
+  CHECK(both({{"Channel", "Security"}, {"EventID", "4692"}, {"CommandLine", "spooler"}}) == V{1});
+  CHECK(both({{"Channel", "Security"}, {"EventID", "1"}}, {"x" + lits[3] + "y"}) == V{0});
+  CHECK(both({{"Channel", "Security"}, {"EventID", "1"}}, {lits[3].substr(1)}).empty());
+}
+
 // The SIMD filter's edges: a 4+-byte literal at every offset of values from 4 to 100 bytes (the
 // 32-position blocks, the zero-padded tail and its position mask), in every mode, with bytes
 // around the A-Z fold range and above 0x7F, upper-case values included; SIMD and scalar builds.
