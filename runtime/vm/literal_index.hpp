@@ -90,7 +90,7 @@ class LiteralIndex {
   bool has_filter() const { return has_filter_; }
   bool has_hashed() const { return hashed_; }
   bool has_simd_filter() const { return has_simd_; }
-  static bool simd_available();  // the CPU runs simd_mask (AVX2)
+  static bool simd_available();  // the CPU runs simd_masks (AVX2)
 
  private:
   template <class Fn>
@@ -128,7 +128,7 @@ class LiteralIndex {
       return (filter[h >> 6] >> (h & 63)) & 1;
     };
     if (has_simd_) {
-      // 32 positions per simd_mask call, then the hashed 4-byte test on the positions it lets
+      // 32 positions per simd_masks block, then the hashed 4-byte test on the positions it lets
       // through; the last < kSimdReach bytes from a zero-padded copy, with the positions where
       // no 4-byte literal fits masked off.
       auto check = [&](std::size_t pos) {
@@ -137,14 +137,20 @@ class LiteralIndex {
         return !hit(x) || candidate(pos);
       };
       std::size_t i = 0;
-      for (; i + kSimdReach <= n; i += 32)
-        for (std::uint32_t m = simd_mask(v + i); m != 0; m &= m - 1)
-          if (!check(i + __builtin_ctz(m))) return false;
+      std::uint32_t masks[kSimdChunk];
+      while (i + kSimdReach <= n) {
+        const std::size_t blocks = std::min(kSimdChunk, (n - i - kSimdReach) / 32 + 1);
+        simd_masks(v + i, blocks, masks);
+        for (std::size_t b = 0; b < blocks; ++b, i += 32)
+          for (std::uint32_t m = masks[b]; m != 0; m &= m - 1)
+            if (!check(i + __builtin_ctz(m))) return false;
+      }
       if (i + 4 <= n) {
         unsigned char tail[64] = {};
         std::memcpy(tail, v + i, n - i);
         const std::size_t fits = n - i - 3;  // positions i .. n-4 (fewer than 32)
-        for (std::uint32_t m = simd_mask(tail) & ((1u << fits) - 1); m != 0; m &= m - 1)
+        simd_masks(tail, 1, masks);
+        for (std::uint32_t m = masks[0] & ((1u << fits) - 1); m != 0; m &= m - 1)
           if (!check(i + __builtin_ctz(m))) return false;
       }
       return true;
@@ -171,13 +177,14 @@ class LiteralIndex {
   // The SIMD filter (AVX2, chosen at build when the CPU has it), after Hyperscan's Teddy: the
   // literals are split into 8 buckets (sorted by their first bytes, so a bucket's literals
   // share nibbles), and for each of a literal's first 4 bytes two 16-entry tables give, per
-  // low and per high nibble, the buckets with such a byte there; the value's ASCII letters are
-  // folded first. Bit k of the result: some bucket accepts all 4 bytes at p + k, so a literal
-  // may start there.
-  // Reads p[0 .. kSimdReach). Defined in literal_index.cpp.
+  // low and per high nibble, the buckets with such a byte there (an upper-case letter's high
+  // nibble too: the value is not folded). Bit k of out[b]: some bucket accepts all 4 bytes at
+  // p + 32 * b + k, so a literal may start there. Reads p[0 .. 32 * (blocks - 1) + kSimdReach).
+  // Defined in literal_index.cpp.
   static constexpr std::size_t kSimdBytes = 4;  // every filtered literal has 4 bytes or more
   static constexpr std::size_t kSimdReach = 32 + kSimdBytes - 1;
-  std::uint32_t simd_mask(const unsigned char* p) const;
+  static constexpr std::size_t kSimdChunk = 16;  // blocks per simd_masks call
+  void simd_masks(const unsigned char* p, std::size_t blocks, std::uint32_t* out) const;
   void build_simd_tables();
   void build_hashed(const std::vector<std::uint32_t>& lengths, std::size_t prefixes);
   void build_automaton(std::size_t dense_cells, std::size_t all_dense_cells);
