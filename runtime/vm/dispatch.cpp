@@ -98,14 +98,12 @@ constexpr std::uint32_t kNoGroup = 0xFFFFFFFFu;
 std::uint64_t lower8(std::uint64_t w) { return text::lower_ascii8(w); }
 
 std::uint64_t load8(std::string_view v, std::size_t i) {  // zero-padded past the end
-  std::uint64_t w = 0;
+  std::uint64_t w;
   if (i + 8 <= v.size()) {
     std::memcpy(&w, v.data() + i, 8);  // a fixed-size copy is one load; a variable one a call
-  } else {
-    for (std::size_t k = 0; i + k < v.size(); ++k)
-      w |= std::uint64_t{static_cast<unsigned char>(v[i + k])} << (8 * k);
+    return w;
   }
-  return w;
+  return text::load_partial(v.data() + i, v.size() - i);
 }
 
 // The keyword index for a group whose rules test `preds` (sorted): shared between groups with

@@ -18,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/vm/text.hpp"
+
 namespace sigmatch::vm {
 
 class ScanCache {
@@ -88,11 +90,7 @@ class ScanCache {
       std::memcpy(&w, p, 8);
       h = mix(h ^ w);
     }
-    if (n > 0) {
-      std::uint64_t w = 0;
-      std::memcpy(&w, p, n);
-      h = mix(h ^ w ^ (std::uint64_t{n} << 56));
-    }
+    if (n > 0) h = mix(h ^ text::load_partial(reinterpret_cast<const char*>(p), n) ^ (std::uint64_t{n} << 56));
     return mix(h);
   }
 

@@ -45,6 +45,25 @@ inline std::uint64_t or_bytes(const char* v, std::size_t n) {
   if (n >= 2) return load(0, std::uint16_t{}) | load(n - 2, std::uint16_t{});
   return n ? static_cast<unsigned char>(v[0]) : 0;
 }
+// v[0 .. n) for n < 8, zero-extended into a little-endian word: what a memcpy of n bytes into
+// a zeroed word gives, from two overlapping loads instead of a byte loop or a variable-length
+// memcpy call (whose exit/length mispredicted per value: eq probes, dispatch lookups and scan
+// cache hashes take the tails of values of every length).
+inline std::uint64_t load_partial(const char* v, std::size_t n) {
+  if (n >= 4) {
+    std::uint32_t lo, hi;
+    std::memcpy(&lo, v, 4);
+    std::memcpy(&hi, v + n - 4, 4);
+    return lo | static_cast<std::uint64_t>(hi) << (8 * (n - 4));  // the overlap ORs equal bytes
+  }
+  if (n >= 2) {
+    std::uint16_t lo, hi;
+    std::memcpy(&lo, v, 2);
+    std::memcpy(&hi, v + n - 2, 2);
+    return lo | static_cast<std::uint64_t>(hi) << (8 * (n - 2));
+  }
+  return n ? static_cast<unsigned char>(v[0]) : 0;
+}
 // No byte >= 0x80.
 inline bool is_ascii(std::string_view in) { return (or_bytes(in.data(), in.size()) & 0x8080808080808080ull) == 0; }
 // ASCII with no upper-case letter: fold_case(in) == in without copying anything.

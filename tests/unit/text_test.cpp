@@ -319,3 +319,17 @@ TEST_CASE("upper_ascii_mask8 marks exactly the upper-case ASCII bytes") {
         REQUIRE(sigmatch::text::upper_ascii_mask8(w) == want);
       }
 }
+
+// load_partial replaces byte loops and variable-length memcpy calls in the hashes of eq
+// probes, dispatch lookups and the scan cache: it must give exactly the zero-extended bytes
+// (the hashes, and so the tables built at load, depend on it), at every length and offset.
+TEST_CASE("load_partial is a zero-extended copy of 0 to 7 bytes") {
+  std::string buf;
+  for (int i = 0; i < 64; ++i) buf.push_back(static_cast<char>(0x80 + 37 * i));
+  for (std::size_t n = 0; n < 8; ++n)
+    for (std::size_t at = 0; at + n <= buf.size(); ++at) {
+      std::uint64_t want = 0;
+      std::memcpy(&want, buf.data() + at, n);
+      REQUIRE_MESSAGE(sigmatch::text::load_partial(buf.data() + at, n) == want, "n=" << n << " at=" << at);
+    }
+}
