@@ -48,6 +48,22 @@ sigmatch_status sigmatch_program_load_file(const char* path, sigmatch_program** 
                                            size_t err_len);
 void sigmatch_program_free(sigmatch_program* program); /* NULL is allowed */
 
+/* Load options (sigmatch::LoadOptions). Initialise with sigmatch_load_options_init, then set
+ * fields: `size` lets later versions add fields without breaking callers built against this
+ * one. threads: how many threads compile the image's regexes and build its literal indexes
+ * during the load (0 or 1: none is started; the program is the same for any count). */
+typedef struct sigmatch_load_options {
+  size_t size; /* sizeof(sigmatch_load_options), set by sigmatch_load_options_init */
+  uint32_t threads;
+} sigmatch_load_options;
+void sigmatch_load_options_init(sigmatch_load_options* options); /* NULL is allowed */
+/* sigmatch_program_load / _load_file with options; NULL options are the defaults. A `size`
+ * smaller than this version's first fields is SIGMATCH_INVALID_ARGUMENT. */
+sigmatch_status sigmatch_program_load_opts(const void* bytes, size_t n, const sigmatch_load_options* options,
+                                           sigmatch_program** out, char* err, size_t err_len);
+sigmatch_status sigmatch_program_load_file_opts(const char* path, const sigmatch_load_options* options,
+                                                sigmatch_program** out, char* err, size_t err_len);
+
 /* Fields the program reads: slot i of an event holds field sigmatch_program_field_name(p, i).
  * Out-of-range indices and a NULL program give 0 / NULL. */
 size_t sigmatch_program_field_count(const sigmatch_program* program);

@@ -3,6 +3,8 @@
 // Tested by tests/unit/c_api_test.c and examples/embed_c.
 #include "sigmatch/sigmatch.h"
 
+#include <cstddef>
+
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -93,6 +95,39 @@ sigmatch_status internal_error(char* err, std::size_t err_len, const char* what)
   return SIGMATCH_INVALID_ARGUMENT;
 }
 
+
+// The C options as LoadOptions; false (and a message) when `size` does not cover them.
+bool load_options(const sigmatch_load_options* in, sigmatch::LoadOptions* out, char* err, size_t err_len) {
+  *out = sigmatch::LoadOptions{};
+  if (in == nullptr) return true;
+  if (in->size < offsetof(sigmatch_load_options, threads) + sizeof in->threads) {
+    write_error(err, err_len, "options->size is smaller than sigmatch_load_options (call sigmatch_load_options_init)");
+    return false;
+  }
+  out->threads = in->threads == 0 ? 1 : in->threads;
+  return true;
+}
+
+// The load entry points' shared frame: argument checks, options, and no exception escaping.
+template <class Load>
+sigmatch_status load_program(const sigmatch_load_options* options, sigmatch_program** out, char* err,
+                             size_t err_len, Load&& load) {
+  try {
+    sigmatch::LoadOptions lo;
+    if (!load_options(options, &lo, err, err_len)) return SIGMATCH_INVALID_ARGUMENT;
+    std::shared_ptr<const sigmatch::Program> program;
+    sigmatch::Status s = load(lo, &program);
+    return finish_load(s, std::move(program), out, err, err_len);
+  } catch (const std::bad_alloc&) {
+    write_error(err, err_len, "out of memory");
+    return SIGMATCH_TOO_LARGE;
+  } catch (const std::exception& e) {
+    return internal_error(err, err_len, e.what());
+  } catch (...) {
+    return internal_error(err, err_len, "unknown exception");
+  }
+}
+
 }  // namespace
 
 extern "C" {
@@ -108,8 +143,16 @@ const char* sigmatch_status_message(sigmatch_status status) {
   }
 }
 
-sigmatch_status sigmatch_program_load(const void* bytes, size_t n, sigmatch_program** out,
-                                      char* err, size_t err_len) {
+void sigmatch_load_options_init(sigmatch_load_options* options) {
+  if (options == nullptr) return;
+  *options = sigmatch_load_options{};
+  options->size = sizeof(sigmatch_load_options);
+  options->threads = 1;
+}
+
+
+sigmatch_status sigmatch_program_load_opts(const void* bytes, size_t n, const sigmatch_load_options* options,
+                                           sigmatch_program** out, char* err, size_t err_len) {
   if (out == nullptr) {
     write_error(err, err_len, "out is NULL");
     return SIGMATCH_INVALID_ARGUMENT;
@@ -119,41 +162,33 @@ sigmatch_status sigmatch_program_load(const void* bytes, size_t n, sigmatch_prog
     write_error(err, err_len, "bytes is NULL");
     return SIGMATCH_INVALID_ARGUMENT;
   }
-  try {
-    std::shared_ptr<const sigmatch::Program> program;
-    sigmatch::Status s = sigmatch::Program::load(
-        std::string_view(static_cast<const char*>(bytes), bytes ? n : 0), &program);
-    return finish_load(s, std::move(program), out, err, err_len);
-  } catch (const std::bad_alloc&) {
-    write_error(err, err_len, "out of memory");
-    return SIGMATCH_TOO_LARGE;
-  } catch (const std::exception& e) {
-    return internal_error(err, err_len, e.what());
-  } catch (...) {
-    return internal_error(err, err_len, "unknown exception");
-  }
+  const std::string_view image(static_cast<const char*>(bytes), bytes ? n : 0);
+  return load_program(options, out, err, err_len, [&](const sigmatch::LoadOptions& lo, auto* program) {
+    return sigmatch::Program::load(image, program, lo);
+  });
 }
 
-sigmatch_status sigmatch_program_load_file(const char* path, sigmatch_program** out, char* err,
-                                           size_t err_len) {
+sigmatch_status sigmatch_program_load_file_opts(const char* path, const sigmatch_load_options* options,
+                                                sigmatch_program** out, char* err, size_t err_len) {
   if (out == nullptr || path == nullptr) {
     write_error(err, err_len, out == nullptr ? "out is NULL" : "path is NULL");
     if (out != nullptr) *out = nullptr;
     return SIGMATCH_INVALID_ARGUMENT;
   }
   *out = nullptr;
-  try {
-    std::shared_ptr<const sigmatch::Program> program;
-    sigmatch::Status s = sigmatch::Program::load_file(path, &program);
-    return finish_load(s, std::move(program), out, err, err_len);
-  } catch (const std::bad_alloc&) {
-    write_error(err, err_len, "out of memory");
-    return SIGMATCH_TOO_LARGE;
-  } catch (const std::exception& e) {
-    return internal_error(err, err_len, e.what());
-  } catch (...) {
-    return internal_error(err, err_len, "unknown exception");
-  }
+  return load_program(options, out, err, err_len, [&](const sigmatch::LoadOptions& lo, auto* program) {
+    return sigmatch::Program::load_file(path, program, lo);
+  });
+}
+
+sigmatch_status sigmatch_program_load(const void* bytes, size_t n, sigmatch_program** out,
+                                      char* err, size_t err_len) {
+  return sigmatch_program_load_opts(bytes, n, nullptr, out, err, err_len);
+}
+
+sigmatch_status sigmatch_program_load_file(const char* path, sigmatch_program** out, char* err,
+                                           size_t err_len) {
+  return sigmatch_program_load_file_opts(path, nullptr, out, err, err_len);
 }
 
 void sigmatch_program_free(sigmatch_program* program) { delete program; }

@@ -1,7 +1,8 @@
 /* c_api_test.c — tests the C API (include/sigmatch/sigmatch.h, runtime/api/c_api.cpp),
  * compiled as C. Loads the image of rules/windows/security that CMake compiles beforehand
  * (SIGMATCH_SECURITY_SMC), matches a 4692 record and a benign neighbour, and checks that
- * corrupted, truncated and empty buffers are rejected with a message. Registered as ctest
+ * corrupted, truncated and empty buffers are rejected with a message, and that load options
+ * (threads) give the same program. Registered as ctest
  * c_api_test in tests/CMakeLists.txt. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,10 +243,60 @@ static void test_corrupt(void) {
   free(image);
 }
 
+/* Load options: a program loaded with threads matches as one loaded without; NULL options
+ * are the defaults; a size that does not cover the fields is refused with a message. */
+static void test_load_options(void) {
+  char err[256];
+  sigmatch_load_options o;
+  sigmatch_program *one = NULL, *four = NULL, *bad = NULL;
+  size_t n_image = 0;
+  unsigned char* image = read_all(SIGMATCH_SECURITY_SMC, &n_image);
+  CHECK(image != NULL);
+  sigmatch_load_options_init(&o);
+  CHECK(o.size == sizeof o && o.threads == 1);
+  sigmatch_load_options_init(NULL);
+  CHECK(sigmatch_program_load_file_opts(SIGMATCH_SECURITY_SMC, NULL, &one, err, sizeof err) == SIGMATCH_OK);
+  o.threads = 4;
+  CHECK(sigmatch_program_load_file_opts(SIGMATCH_SECURITY_SMC, &o, &four, err, sizeof err) == SIGMATCH_OK);
+  if (one != NULL && four != NULL) {
+    sigmatch_event* ev1 = sigmatch_event_new(one);
+    sigmatch_event* ev4 = sigmatch_event_new(four);
+    sigmatch_matcher* m1 = sigmatch_matcher_new(one);
+    sigmatch_matcher* m4 = sigmatch_matcher_new(four);
+    uint32_t r1[64], r4[64];
+    size_t n1 = 0, n4 = 0, i;
+    CHECK(sigmatch_program_rule_count(one) == sigmatch_program_rule_count(four));
+    fill(one, ev1, kBackupRecord, sizeof kBackupRecord / sizeof kBackupRecord[0]);
+    fill(four, ev4, kBackupRecord, sizeof kBackupRecord / sizeof kBackupRecord[0]);
+    CHECK(sigmatch_match(m1, ev1, r1, 64, &n1) == SIGMATCH_OK);
+    CHECK(sigmatch_match(m4, ev4, r4, 64, &n4) == SIGMATCH_OK);
+    CHECK(n1 == 1 && n1 == n4);
+    for (i = 0; i < n1 && i < n4; ++i) CHECK(r1[i] == r4[i]);
+    sigmatch_matcher_free(m1);
+    sigmatch_matcher_free(m4);
+    sigmatch_event_free(ev1);
+    sigmatch_event_free(ev4);
+  }
+  sigmatch_program_free(four);
+  four = NULL;
+  if (image != NULL) {
+    CHECK(sigmatch_program_load_opts(image, n_image, &o, &four, err, sizeof err) == SIGMATCH_OK);
+    CHECK(four != NULL);
+  }
+  o.size = sizeof(size_t); /* a caller that never called sigmatch_load_options_init */
+  err[0] = '\0';
+  CHECK(sigmatch_program_load_file_opts(SIGMATCH_SECURITY_SMC, &o, &bad, err, sizeof err) == SIGMATCH_INVALID_ARGUMENT);
+  CHECK(bad == NULL && strstr(err, "sigmatch_load_options_init") != NULL);
+  sigmatch_program_free(one);
+  sigmatch_program_free(four);
+  free(image);
+}
+
 int main(void) {
   test_status_enum();
   test_match();
   test_corrupt();
+  test_load_options();
   printf("%d checks, %d failed\n", g_checks, g_failures);
   return g_failures == 0 ? 0 : 1;
 }
