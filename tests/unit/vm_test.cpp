@@ -79,6 +79,28 @@ std::vector<std::uint32_t> match(Matcher& m, const Fields& f, std::vector<std::s
   return out;
 }
 
+// The rules matching f on two matchers (say, dispatched and not), sorted; checks they agree.
+std::vector<std::uint32_t> match_both(Matcher& a, Matcher& b, const Fields& f, const std::vector<std::string>& extra) {
+  std::vector<std::uint32_t> x = match(a, f, extra), y = match(b, f, extra);
+  std::sort(x.begin(), x.end());
+  std::sort(y.begin(), y.end());
+  CHECK(x == y);
+  return x;
+}
+
+// Nine random 1,000,000-letter literals: more literal bytes than one automaton may hold
+// (LiteralIndex::kMaxStates), so their index fails to build.
+std::vector<std::string> huge_literals(unsigned seed) {
+  std::mt19937 rng(seed);
+  std::vector<std::string> lits;
+  for (int i = 0; i < 9; ++i) {
+    std::string l(1000000, 'a');
+    for (char& c : l) c = static_cast<char>('a' + rng() % 26);
+    lits.push_back(std::move(l));
+  }
+  return lits;
+}
+
 // The titles of the rules matching f.
 std::set<std::string> matched_titles(Matcher& m, const Fields& f) {
   std::set<std::string> out;
@@ -668,15 +690,9 @@ TEST_CASE("ValueIds: decimal values, with and without the direct table") {
 // A field whose literals exceed LiteralIndex's state cap (a hostile image: ~8.4 MB of literals on
 // one field) is not indexed; its predicates run one by one and still decide the rule correctly.
 TEST_CASE("a field with too many literal bytes for one automaton still matches, unindexed") {
-  std::mt19937 rng(11);
-  std::vector<std::string> lits;
+  const std::vector<std::string> lits = huge_literals(11);
   std::string body = "    selection:\n        CommandLine|contains:\n";
-  for (int i = 0; i < 9; ++i) {
-    std::string l(1000000, 'a');
-    for (char& c : l) c = static_cast<char>('a' + rng() % 26);
-    body += "            - '" + l + "'\n";
-    lits.push_back(std::move(l));
-  }
+  for (const std::string& l : lits) body += "            - '" + l + "'\n";
   body += "            - 'needle'\n";
   auto p = compile({rule("huge", body)});
   CHECK(matches(p, {{"CommandLine", "a needle here"}}));
@@ -979,13 +995,7 @@ TEST_CASE("dispatch: each group scans only its own rules' keywords") {
 
   Matcher a(on), b(off);
   using V = std::vector<std::uint32_t>;
-  auto both = [&](const Fields& f, std::vector<std::string> extra = {}) {
-    V x = match(a, f, extra), y = match(b, f, extra);
-    std::sort(x.begin(), x.end());
-    std::sort(y.begin(), y.end());
-    CHECK(x == y);
-    return x;
-  };
+  auto both = [&](const Fields& f, std::vector<std::string> extra = {}) { return match_both(a, b, f, extra); };
   const std::string sec = "Security", sys = "System", other = "Application";
   CHECK(both({{"Channel", sec}, {"CommandLine", "x LSADUMP::SAM y"}}) == V{0});
   CHECK(both({{"Channel", sys}, {"CommandLine", "x lsadump::sam y"}}).empty());
@@ -1002,15 +1012,9 @@ TEST_CASE("dispatch: each group scans only its own rules' keywords") {
 // after dispatch's analysis ran beside the builds (prepare.cpp): the analysis is redone, and
 // every record matches as in the undispatched run. Covers that path under the sanitizers.
 TEST_CASE("dispatch: a keyword index that fails to build, analysed again") {
-  std::mt19937 rng(12);
+  const std::vector<std::string> lits = huge_literals(12);
   std::string huge = "    keywords:\n";
-  std::vector<std::string> lits;
-  for (int i = 0; i < 9; ++i) {
-    std::string l(1000000, 'a');
-    for (char& c : l) c = static_cast<char>('a' + rng() % 26);
-    huge += "        - '" + l + "'\n";
-    lits.push_back(std::move(l));
-  }
+  for (const std::string& l : lits) huge += "        - '" + l + "'\n";
   huge += "        - 'needle'\n";
   std::vector<std::pair<std::string, std::string>> sources;
   sources.emplace_back("a.yml", rule("huge kw", huge, "keywords"));
@@ -1022,13 +1026,7 @@ TEST_CASE("dispatch: a keyword index that fails to build, analysed again") {
   CHECK(on->verified().field_index.back().empty());  // the keyword index did not build
   Matcher a(on), b(off);
   using V = std::vector<std::uint32_t>;
-  auto both = [&](const Fields& f, std::vector<std::string> extra = {}) {
-    V x = match(a, f, extra), y = match(b, f, extra);
-    std::sort(x.begin(), x.end());
-    std::sort(y.begin(), y.end());
-    CHECK(x == y);
-    return x;
-  };
+  auto both = [&](const Fields& f, std::vector<std::string> extra = {}) { return match_both(a, b, f, extra); };
   CHECK(both({{"Channel", "Security"}, {"EventID", "4692"}, {"CommandLine", "a Needle"}}) == V{0});
   CHECK(both({{"Channel", "Security"}, {"EventID", "4692"}, {"CommandLine", "spooler"}}) == V{1});
   CHECK(both({{"Channel", "Security"}, {"EventID", "1"}}, {"x" + lits[3] + "y"}) == V{0});
