@@ -195,7 +195,6 @@ int cmd_compile(const std::vector<std::string>& paths, const std::string& out_pa
   return kExitOk;
 }
 
-// Formats one match as `scan` prints it (text or --format jsonl).
 // scan's match lines, `path:record: level title [id]` or one JSONL object each. The part after
 // the record number depends on the rule alone: it is built once per rule and formatter, for
 // the rules that match, and a match appends three pieces. Formatting each match from

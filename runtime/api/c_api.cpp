@@ -4,7 +4,6 @@
 #include "sigmatch/sigmatch.h"
 
 #include <cstddef>
-
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -95,7 +94,6 @@ sigmatch_status internal_error(char* err, std::size_t err_len, const char* what)
   return SIGMATCH_INVALID_ARGUMENT;
 }
 
-
 // The C options as LoadOptions; false (and a message) when `size` does not cover them.
 bool load_options(const sigmatch_load_options* in, sigmatch::LoadOptions* out, char* err, size_t err_len) {
   *out = sigmatch::LoadOptions{};
@@ -149,7 +147,6 @@ void sigmatch_load_options_init(sigmatch_load_options* options) {
   options->size = sizeof(sigmatch_load_options);
   options->threads = 1;
 }
-
 
 sigmatch_status sigmatch_program_load_opts(const void* bytes, size_t n, const sigmatch_load_options* options,
                                            sigmatch_program** out, char* err, size_t err_len) {

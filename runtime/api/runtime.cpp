@@ -68,21 +68,25 @@ Status Program::load_file(const std::string& path, std::shared_ptr<const Program
   // byte past the image size limit, which the verifier then refuses.
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return Status(StatusCode::kIoError, "cannot open " + path);
-  std::string bytes;
+  // A regular file is read in one request of its size + 1 (the extra byte sees a file that
+  // grew since fstat: reading then goes on in blocks); anything else in 1 MiB blocks.
+  constexpr std::size_t kBlock = std::size_t{1} << 20;
+  std::size_t want = kBlock;
   struct stat st {};
   if (::fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-    bytes.reserve(std::min<std::size_t>(static_cast<std::size_t>(st.st_size), load::kMaxImageBytes) + 1);
-  constexpr std::size_t kBlock = std::size_t{1} << 20;
+    want = std::min<std::size_t>(static_cast<std::size_t>(st.st_size), load::kMaxImageBytes) + 1;
+  std::string bytes;
   bool read_error = false;
   while (bytes.size() <= load::kMaxImageBytes) {
-    const std::size_t at = bytes.size();
-    bytes.resize(at + kBlock);
-    const std::size_t got = std::fread(bytes.data() + at, 1, kBlock, f);
+    const std::size_t at = bytes.size(), n = std::min(want, load::kMaxImageBytes + 1 - at);
+    bytes.resize(at + n);
+    const std::size_t got = std::fread(bytes.data() + at, 1, n, f);
     bytes.resize(at + got);
-    if (got < kBlock) {
+    if (got < n) {
       read_error = std::ferror(f) != 0;
       break;
     }
+    want = kBlock;
   }
   std::fclose(f);
   if (read_error) return Status(StatusCode::kIoError, "cannot read " + path);
