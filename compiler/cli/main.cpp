@@ -4,6 +4,7 @@
 // Tested by tests/cli/ (ctest cases running the built binary) and tests/e2e.
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <fmt/format.h>
 
@@ -311,36 +312,31 @@ std::uint64_t first_record_end(int fd, std::uint64_t size, std::vector<char>& bu
   return content ? size : 0;
 }
 
-// Where `scan -j` cuts a file: the first line start at or after each target, found by reading
-// forward from there in 64 KiB blocks (usually one block per target, so no pass over the file
-// delays the threads; the previous design counted every line on the main thread first:
+// Where `scan -j` cuts a file (open as fd): the first line start at or after each target,
+// found by reading forward from there in 64 KiB blocks (usually one block per target, so no
+// pass over the file delays the threads; the previous design counted every line first:
 // memchr fell from 3.5% to 1.6% of a -j 2 scan's perf samples without that pass). A target
 // inside the line the last cut ended is skipped, so a 100 MiB record is crossed once.
-std::vector<std::uint64_t> piece_cuts(const std::string& path, std::uint64_t size,
-                                      const std::vector<std::uint64_t>& targets) {
+std::vector<std::uint64_t> piece_cuts(int fd, std::uint64_t size, const std::vector<std::uint64_t>& targets) {
   std::vector<std::uint64_t> cuts = {0};
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    std::vector<char> buf(64 << 10);
-    const std::uint64_t first_end = first_record_end(fd, size, buf);
-    if (first_end > 0 && first_end < size && !targets.empty() && targets.front() <= first_end)
-      cuts.push_back(first_end);
-    for (const std::uint64_t target : targets) {
-      if (target < first_end) continue;
-      if (target <= cuts.back()) continue;  // inside the line the last cut ended
-      std::uint64_t at = target - 1, cut = 0;  // a cut follows a '\n' at or after target - 1
-      while (at < size && cut == 0) {
-        const ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(at));
-        if (n <= 0) break;
-        if (const void* q = std::memchr(buf.data(), '\n', static_cast<std::size_t>(n)))
-          cut = at + static_cast<std::uint64_t>(static_cast<const char*>(q) - buf.data()) + 1;
-        else
-          at += static_cast<std::uint64_t>(n);
-      }
-      if (cut == 0 || cut >= size) break;
-      cuts.push_back(cut);
+  std::vector<char> buf(64 << 10);
+  const std::uint64_t first_end = first_record_end(fd, size, buf);
+  if (first_end > 0 && first_end < size && !targets.empty() && targets.front() <= first_end)
+    cuts.push_back(first_end);
+  for (const std::uint64_t target : targets) {
+    if (target < first_end) continue;
+    if (target <= cuts.back()) continue;  // inside the line the last cut ended
+    std::uint64_t at = target - 1, cut = 0;  // a cut follows a '\n' at or after target - 1
+    while (at < size && cut == 0) {
+      const ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(at));
+      if (n <= 0) break;
+      if (const void* q = std::memchr(buf.data(), '\n', static_cast<std::size_t>(n)))
+        cut = at + static_cast<std::uint64_t>(static_cast<const char*>(q) - buf.data()) + 1;
+      else
+        at += static_cast<std::uint64_t>(n);
     }
-    ::close(fd);
+    if (cut == 0 || cut >= size) break;
+    cuts.push_back(cut);
   }
   cuts.push_back(size);
   return cuts;
@@ -352,11 +348,11 @@ std::vector<std::uint64_t> piece_cuts(const std::string& path, std::uint64_t siz
 // immutable Program. Then the threads format the pieces' output, which is printed in input
 // order: the same bytes as one thread prints.
 // Returns false when a piece could not be opened (reported; exit status 2).
-bool scan_pieces(const std::string& path, std::uint64_t size, int jobs, const std::shared_ptr<const Program>& prog,
+bool scan_pieces(const std::string& path, int fd, std::uint64_t size, int jobs, const std::shared_ptr<const Program>& prog,
                  const std::vector<std::string>& names, const input::ShapeTable& shapes,
                  const input::ReaderOptions& ropts, const std::string& format, bool stats, ScanStats& total) {
   const auto threads_n = static_cast<std::size_t>(jobs);
-  const std::vector<std::uint64_t> cuts = piece_cuts(path, size, piece_targets(size, threads_n));
+  const std::vector<std::uint64_t> cuts = piece_cuts(fd, size, piece_targets(size, threads_n));
   std::vector<Piece> pieces(cuts.size() - 1);
   for (std::size_t k = 0; k < pieces.size(); ++k) pieces[k].begin = cuts[k], pieces[k].end = cuts[k + 1];
   const input::FieldPaths paths(names, shapes);  // resolved once for all the pieces' readers
@@ -378,7 +374,7 @@ bool scan_pieces(const std::string& path, std::uint64_t size, int jobs, const st
       Event ev(prog->field_count());
       for (std::size_t k; (k = next_scan.fetch_add(1)) < pieces.size();) {
         Piece& pc = pieces[k];
-        auto reader = input::open_reader_range(path, pc.begin, pc.end, paths, ropts, &pc.open_error);
+        auto reader = input::open_reader_range(fd, path, pc.begin, pc.end, paths, ropts, &pc.open_error);
         if (!reader) continue;
         scan_records(
             *reader, matcher, ev, stats, thread_stats[t],
@@ -477,16 +473,25 @@ int cmd_scan(const std::vector<std::string>& rule_paths, std::vector<std::string
     // the output is printed in input order, so the result is the same as with one thread.
     // Only JSON Lines is split: a JSON document (input::Format::kJson) cut at line ends would
     // hand each thread fragments, so it is read by one reader.
+    // The file is opened once: its size, format probe, cut points and every piece's reads go
+    // through that descriptor, so a path replaced during the scan (log rotation) cannot mix
+    // two files' bytes or cut one file at the other's offsets.
     if (jobs > 1 && regular) {
-      std::ifstream probe(path, std::ios::binary);
-      std::string head(input::kSniffBytes, '\0');
-      probe.read(head.data(), static_cast<std::streamsize>(head.size()));
-      head.resize(static_cast<std::size_t>(probe.gcount()));
-      if (input::detect_format(head) == input::Format::kJsonl) {
-        if (!scan_pieces(path, fs::file_size(path, ec), jobs, prog, names, shapes, ropts, format, stats, st))
-          io_error = true;
-        continue;
+      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      struct stat sb {};
+      if (fd >= 0 && ::fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        std::string head(input::kSniffBytes, '\0');
+        const ssize_t got = ::pread(fd, head.data(), head.size(), 0);
+        head.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+        if (input::detect_format(head) == input::Format::kJsonl) {
+          if (!scan_pieces(path, fd, static_cast<std::uint64_t>(sb.st_size), jobs, prog, names, shapes, ropts,
+                           format, stats, st))
+            io_error = true;
+          ::close(fd);
+          continue;
+        }
       }
+      if (fd >= 0) ::close(fd);  // not JSON Lines (or not readable as one): one reader, below
     }
     auto reader = input::open_reader(path, input::Format::kAuto, names, shapes, ropts, &err);
     if (!reader) {

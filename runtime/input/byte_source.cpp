@@ -3,8 +3,11 @@
 // scanning, never stored). The buffer only grows when a single record needs it, so the steady
 // state allocates nothing. Tested by tests/unit/input_test.cpp (over-long lines, files, ranges)
 // and tests/cli/big_record_test.sh (a 100 MiB line at the real limit, scan -j, stdin).
-#include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "runtime/input/input_internal.hpp"
@@ -16,6 +19,7 @@ ByteSource::ByteSource(ByteSource&& o) noexcept { *this = std::move(o); }
 ByteSource& ByteSource::operator=(ByteSource&& o) noexcept {
   if (this != &o) {
     if (file_ && owns_file_) std::fclose(file_);
+    if (fd_ >= 0 && owns_fd_) ::close(fd_);
     buf_ = std::move(o.buf_);
     cap_ = o.cap_;
     pos_ = o.pos_;
@@ -23,11 +27,16 @@ ByteSource& ByteSource::operator=(ByteSource&& o) noexcept {
     eof_ = o.eof_;
     file_ = o.file_;
     owns_file_ = o.owns_file_;
+    fd_ = o.fd_;
+    owns_fd_ = o.owns_fd_;
+    offset_ = o.offset_;
     remaining_ = o.remaining_;
     io_error_ = std::move(o.io_error_);
     io_error_reported_ = o.io_error_reported_;
     o.file_ = nullptr;
     o.owns_file_ = false;
+    o.fd_ = -1;
+    o.owns_fd_ = false;
     o.cap_ = o.pos_ = o.end_ = 0;
     o.eof_ = true;
   }
@@ -36,6 +45,25 @@ ByteSource& ByteSource::operator=(ByteSource&& o) noexcept {
 
 ByteSource::~ByteSource() {
   if (file_ && owns_file_) std::fclose(file_);
+  if (fd_ >= 0 && owns_fd_) ::close(fd_);
+}
+
+std::size_t ByteSource::read_some(std::size_t at, std::size_t want) {
+  if (want == 0) return 0;
+  if (fd_ >= 0) {
+    ssize_t n;
+    do n = ::pread(fd_, buf_.data() + at, want, static_cast<off_t>(offset_));
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      io_error_ = std::strerror(errno);
+      return 0;
+    }
+    offset_ += static_cast<std::uint64_t>(n);
+    return static_cast<std::size_t>(n);
+  }
+  const std::size_t n = std::fread(buf_.data() + at, 1, want, file_);
+  if (n == 0 && std::ferror(file_)) io_error_ = std::strerror(errno);
+  return n;
 }
 
 bool ByteSource::open_file(const std::string& path, std::string* error) {
@@ -64,12 +92,25 @@ bool ByteSource::open_file(const std::string& path, std::string* error) {
 
 bool ByteSource::open_file_range(const std::string& path, std::uint64_t begin, std::uint64_t end,
                                  std::string* error) {
-  file_ = std::fopen(path.c_str(), "rb");
-  if (!file_ || std::fseek(file_, static_cast<long>(begin), SEEK_SET) != 0) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     if (error) *error = path + ": " + std::strerror(errno);
     return false;
   }
-  owns_file_ = true;
+  const bool ok = open_fd_range(fd, path, begin, end, error);
+  owns_fd_ = true;  // (closed by the destructor, opened or not)
+  return ok;
+}
+
+bool ByteSource::open_fd_range(int fd, const std::string& name, std::uint64_t begin, std::uint64_t end,
+                               std::string* error) {
+  if (fd < 0) {
+    if (error) *error = name + ": " + std::strerror(EBADF);
+    return false;
+  }
+  fd_ = fd;
+  owns_fd_ = false;
+  offset_ = begin;
   remaining_ = end > begin ? end - begin : 0;
   cap_ = kChunk;
   buf_.assign(cap_ + kPadding, '\0');
@@ -77,7 +118,7 @@ bool ByteSource::open_file_range(const std::string& path, std::uint64_t begin, s
   eof_ = false;
   more(cap_);
   if (!io_error_.empty()) {
-    if (error) *error = path + ": " + io_error_;
+    if (error) *error = name + ": " + io_error_;
     return false;
   }
   return true;
@@ -93,7 +134,7 @@ void ByteSource::open_memory(std::string data) {
 }
 
 bool ByteSource::more(std::size_t limit) {
-  if (eof_ || !file_) return false;
+  if (eof_ || !readable()) return false;
   if (pos_ > 0) {  // slide the unread window to the front
     std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
     end_ -= pos_;
@@ -105,11 +146,10 @@ bool ByteSource::more(std::size_t limit) {
     buf_.resize(cap_ + kPadding);
   }
   std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(cap_ - end_, remaining_));
-  std::size_t n = want ? std::fread(buf_.data() + end_, 1, want, file_) : 0;
+  std::size_t n = read_some(end_, want);
   remaining_ -= n;
   end_ += n;
   if (n == 0) {
-    if (std::ferror(file_)) io_error_ = std::strerror(errno);
     eof_ = true;
     return false;
   }
@@ -127,7 +167,7 @@ ByteSource::Line ByteSource::next_line(std::string_view* line, std::size_t max_l
       *line = {begin, len};
       return len > max_len ? Line::kTooLong : Line::kLine;
     }
-    if (eof_ || !file_) {
+    if (eof_ || !readable()) {
       // A read error ends the input: reported once, then kEnd (returning kIoError again would
       // have the reader report it forever, and a -j piece collect errors until memory ran out).
       if (!io_error_.empty()) {
@@ -150,10 +190,9 @@ ByteSource::Line ByteSource::next_line(std::string_view* line, std::size_t max_l
       for (;;) {
         pos_ = end_ = 0;
         std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(cap_, remaining_));
-        std::size_t n = want ? std::fread(buf_.data(), 1, want, file_) : 0;
+        std::size_t n = read_some(0, want);
         remaining_ -= n;
         if (n == 0) {
-          if (std::ferror(file_)) io_error_ = std::strerror(errno);
           eof_ = true;
           break;
         }
@@ -173,12 +212,14 @@ ByteSource::Line ByteSource::next_line(std::string_view* line, std::size_t max_l
 std::string ByteSource::take_all() {
   std::string out(buf_.data() + pos_, end_ - pos_);
   pos_ = end_;
-  if (file_ && !eof_) {
-    char chunk[1 << 16];
+  if (readable() && !eof_) {
     std::size_t n;
-    while ((n = std::fread(chunk, 1, sizeof chunk, file_)) > 0) out.append(chunk, n);
-    if (std::ferror(file_)) io_error_ = std::strerror(errno);
+    while ((n = read_some(0, std::min<std::uint64_t>(cap_, remaining_))) > 0) {
+      remaining_ -= n;
+      out.append(buf_.data(), n);
+    }
     eof_ = true;
+    pos_ = end_ = 0;
   }
   return out;
 }

@@ -152,6 +152,11 @@ class ByteSource {
   bool open_file(const std::string& path, std::string* error);  // "-" is stdin
   // Only bytes [begin, end) of a regular file (parallel scans split one file at line ends).
   bool open_file_range(const std::string& path, std::uint64_t begin, std::uint64_t end, std::string* error);
+  // The same from an open descriptor, which stays the caller's: read with pread at explicit
+  // offsets, so the pieces of one `scan -j` file, read by several threads, all read the file
+  // that was opened once, even if its path is replaced meanwhile (log rotation). `name` is for
+  // error messages.
+  bool open_fd_range(int fd, const std::string& name, std::uint64_t begin, std::uint64_t end, std::string* error);
   void open_memory(std::string data);
 
   char* data() { return buf_.data() + pos_; }
@@ -176,8 +181,15 @@ class ByteSource {
   std::size_t cap_ = 0;   // usable bytes (buf_.size() - kPadding)
   std::size_t pos_ = 0, end_ = 0;
   bool eof_ = true;
+  // Reads up to `want` bytes at buf_ + at (fread, or pread in range mode); 0 at the end or on a
+  // read error (io_error_ set).
+  std::size_t read_some(std::size_t at, std::size_t want);
+  bool readable() const { return file_ != nullptr || fd_ >= 0; }
   std::FILE* file_ = nullptr;
   bool owns_file_ = false;
+  int fd_ = -1;  // range mode: pread at offset_
+  bool owns_fd_ = false;
+  std::uint64_t offset_ = 0;
   std::uint64_t remaining_ = ~std::uint64_t{0};  // bytes left to read (range mode)
   std::string io_error_;
   bool io_error_reported_ = false;  // next_line returned kIoError once

@@ -138,14 +138,31 @@ FieldPaths::FieldPaths(const std::vector<std::string>& fields, const ShapeTable&
 
 FieldPaths::~FieldPaths() = default;
 
+namespace {
+
+std::unique_ptr<Reader> range_reader(detail::ByteSource src, std::uint64_t begin, const FieldPaths& paths,
+                                     const ReaderOptions& options) {
+  return detail::make_jsonl_reader(std::move(src), paths.impl().map, paths.impl().slots, options, begin == 0);
+}
+
+}  // namespace
+
 std::unique_ptr<Reader> open_reader_range(const std::string& path, std::uint64_t begin, std::uint64_t end,
                                           const FieldPaths& paths, const ReaderOptions& options,
                                           std::string* error) {
   std::string local;
-  if (!error) error = &local;
   detail::ByteSource src;
-  if (!src.open_file_range(path, begin, end, error)) return nullptr;
-  return detail::make_jsonl_reader(std::move(src), paths.impl().map, paths.impl().slots, options, begin == 0);
+  if (!src.open_file_range(path, begin, end, error ? error : &local)) return nullptr;
+  return range_reader(std::move(src), begin, paths, options);
+}
+
+std::unique_ptr<Reader> open_reader_range(int fd, const std::string& name, std::uint64_t begin, std::uint64_t end,
+                                          const FieldPaths& paths, const ReaderOptions& options,
+                                          std::string* error) {
+  std::string local;
+  detail::ByteSource src;
+  if (!src.open_fd_range(fd, name, begin, end, error ? error : &local)) return nullptr;
+  return range_reader(std::move(src), begin, paths, options);
 }
 
 std::unique_ptr<Reader> open_reader_range(const std::string& path, std::uint64_t begin, std::uint64_t end,

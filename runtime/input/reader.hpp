@@ -94,6 +94,12 @@ class FieldPaths {
 std::unique_ptr<Reader> open_reader_range(const std::string& path, std::uint64_t begin, std::uint64_t end,
                                           const FieldPaths& paths, const ReaderOptions& options,
                                           std::string* error);
+// Same from a descriptor the caller opened (and closes after the reader is gone): `scan -j`
+// opens a file once and reads all its pieces through it (ByteSource::open_fd_range). `name`
+// is the path, for messages.
+std::unique_ptr<Reader> open_reader_range(int fd, const std::string& name, std::uint64_t begin, std::uint64_t end,
+                                          const FieldPaths& paths, const ReaderOptions& options,
+                                          std::string* error);
 // Same, resolving the paths for this reader alone.
 std::unique_ptr<Reader> open_reader_range(const std::string& path, std::uint64_t begin, std::uint64_t end,
                                           const std::vector<std::string>& fields,

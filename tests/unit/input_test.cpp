@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "runtime/input/reader.hpp"
@@ -803,4 +804,40 @@ TEST_CASE("range reader over shared FieldPaths reads what a self-resolving one d
     CHECK(shared->lines_read() == (begin == 0 ? 2u : 3u));
   }
   std::remove(path.c_str());
+}
+
+// scan -j opens a file once and reads every piece through that descriptor
+// (open_reader_range(fd, ...)): a file renamed over the path meanwhile (log rotation) is not
+// read, where a reopen by path reads the new file. Errors name the path, not the descriptor.
+TEST_CASE("JSONL range from a descriptor: the file opened, not the path's file now") {
+  const std::string path = "/tmp/sigmatch_input_test_fd_" + std::to_string(::getpid()) + ".jsonl";
+  const std::string old_text = "{\"EventID\": 1}\n{\"EventID\": 2}\n{\"EventID\": 3}\n";
+  const std::string new_text = "{\"EventID\": 7}\n{\"EventID\": 8}\n{\"EventID\": 9}\n";
+  std::ofstream(path, std::ios::binary) << old_text;
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  std::ofstream(path + ".new", std::ios::binary) << new_text;
+  REQUIRE(std::rename((path + ".new").c_str(), path.c_str()) == 0);  // rotated
+
+  const FieldPaths paths({"EventID"}, ShapeTable::builtin());
+  const std::size_t line = old_text.size() / 3;
+  std::string error;
+  auto by_fd = open_reader_range(fd, path, line, old_text.size(), paths, {}, &error);
+  REQUIRE_MESSAGE(by_fd, error);
+  auto got = read_all(*by_fd, 1);
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].slots[0] == "=2");
+  CHECK(got[1].slots[0] == "=3");
+  auto by_path = open_reader_range(path, line, old_text.size(), paths, {}, &error);
+  REQUIRE_MESSAGE(by_path, error);
+  CHECK(read_all(*by_path, 1)[0].slots[0] == "=8");
+  ::close(fd);
+  std::remove(path.c_str());
+
+  // A descriptor that cannot be read (none; a closed one): the error names the path.
+  for (int bad : {-1, fd}) {
+    error.clear();
+    CHECK_FALSE(open_reader_range(bad, path, 0, 10, paths, {}, &error));
+    CHECK(error.rfind(path + ": ", 0) == 0);
+  }
 }
