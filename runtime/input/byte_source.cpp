@@ -1,8 +1,9 @@
-// byte_source.cpp — ByteSource: chunked reading of a file, stdin or an in-memory buffer into a
-// padded, growable window, and line splitting for JSONL (over-long lines are skipped by
-// scanning, never stored). The buffer only grows when a single record needs it, so the steady
-// state allocates nothing. Tested by tests/unit/input_test.cpp (over-long lines, files, ranges)
-// and tests/cli/big_record_test.sh (a 100 MiB line at the real limit, scan -j, stdin).
+// byte_source.cpp — ByteSource: chunked reading of a file, stdin, a range of an open
+// descriptor (pread, for scan -j) or an in-memory buffer into a padded, growable window, and
+// line splitting for JSONL (over-long lines are skipped by scanning, never stored). The buffer
+// only grows when a single record needs it, so the steady state allocates nothing. Tested by
+// tests/unit/input_test.cpp (over-long lines, files, ranges, descriptors) and
+// tests/cli/big_record_test.sh (a 100 MiB line at the real limit, scan -j, stdin).
 #include <fcntl.h>
 #include <unistd.h>
 
