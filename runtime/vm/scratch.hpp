@@ -61,7 +61,7 @@ class Scratch {
   std::uint16_t clause_stamp() const { return static_cast<std::uint16_t>((gen_ & kClauseStampMask) << 3); }
   ScanCache scan_cache_;                     // literal-index scans across records (scan_cache.hpp)
   // Per field: the cache slot holding this record's raw value (gen == gen_), where regex
-  // results on it are memoised across records (vm.cpp, match_regex).
+  // results on it are memoised across records (vm.cpp, match_memoised).
   struct SlotRef {
     std::uint32_t gen = 0;
     ScanCache::Ref ref;

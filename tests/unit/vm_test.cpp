@@ -897,6 +897,21 @@ TEST_CASE("scan cache: cached and uncached runs agree on recurring values") {
                          std::string("    selection:\n        ") + (r % 4 == 3 ? "ParentImage" : "CommandLine") +
                              "|re: '" + re + "'\n"));
   }
+  // Globs (a wildcard inside the value), memoised in the slots like regexes: folded and cased,
+  // on CommandLine (automaton) and ParentImage (no automaton); a cased one on a non-ASCII
+  // letter of Image, where the slot's key is the fold and must not serve as the raw value.
+  rules.push_back(rule("glob-eacute", "    selection:\n        Image|cased: '\xc3\x89*a*'\n"));
+  for (int r = 0; r < 8; ++r) {
+    auto glob_quote = [](const std::string& l) {
+      std::string q;
+      for (char ch : l) q += ch == '\'' ? std::string("''") : std::string(1, ch);
+      return q;
+    };
+    rules.push_back(rule("glob" + std::to_string(r),
+                         std::string("    selection:\n        ") + (r % 4 == 3 ? "ParentImage" : "CommandLine") +
+                             (r % 3 == 0 ? "|cased" : "") + ": '*" + glob_quote(lits[rng() % lits.size()]) + "*" +
+                             glob_quote(lits[rng() % lits.size()]) + (r % 2 ? "?*" : "*") + "'\n"));
+  }
   std::vector<std::pair<std::string, std::string>> sources;
   for (std::size_t i = 0; i < rules.size(); ++i)
     sources.emplace_back("r" + std::to_string(i) + ".yml", rules[i]);
