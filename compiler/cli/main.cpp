@@ -708,7 +708,7 @@ int main(int argc, char** argv) {
   scan->add_option("--shapes", shapes, "shape mapping JSON (default: built in)");
   scan->add_option("-j,--jobs", jobs, "threads for JSONL files (output order is kept)")->check(CLI::Range(1, 256));
   bool no_dispatch = false, no_prefilter = false, no_scan_cache = false, no_regex_guards = false,
-       no_prefilter_clauses = false, no_kill_lists = false;
+       no_prefilter_clauses = false, no_kill_lists = false, no_defer_clauses = false;
   scan->add_flag("--no-dispatch", no_dispatch, "benchmark switch: no Channel/EventID dispatch (same matches)");
   scan->add_flag("--no-prefilter", no_prefilter, "benchmark switch: run every rule on every record (same matches)");
   scan->add_flag("--no-scan-cache", no_scan_cache, "benchmark switch: scan every value, even one seen before (same matches)");
@@ -716,6 +716,8 @@ int main(int argc, char** argv) {
                  "benchmark switch: rules that need a regex run on every record of their group (same matches)");
   scan->add_flag("--no-prefilter-clauses", no_prefilter_clauses,
                  "benchmark switch: a rule runs when a literal of its first prefilter clause occurs (same matches)");
+  scan->add_flag("--no-defer-clauses", no_defer_clauses,
+                 "benchmark switch: every prefilter clause of a rule is indexed, none checked afterwards (same matches)");
   scan->add_flag("--no-kill-lists", no_kill_lists,
                  "benchmark switch: rules with no required literal run even where a found literal rules them out (same matches)");
   scan->footer(
@@ -767,6 +769,7 @@ int main(int argc, char** argv) {
     g_load_options.regex_guards = !no_regex_guards;
     g_load_options.prefilter_clauses = !no_prefilter_clauses;
     g_load_options.kill_lists = !no_kill_lists;
+    g_load_options.defer_clauses = !no_defer_clauses;
     g_load_options.threads = static_cast<unsigned>(jobs);  // -j N threads also build the program
     if (*scan) return cmd_scan(rules, inputs, format, stats, strict, opt_level, shapes, jobs);
     if (*explain) return cmd_explain(paths, emit, opt_level);

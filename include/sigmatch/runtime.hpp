@@ -40,6 +40,10 @@ struct LoadOptions {
   // Require a literal of every clause the compiler found for a rule (up to 3: e.g. one of its
   // images and one of its command-line fragments), not just of the first, before running it.
   bool prefilter_clauses = true;
+  // Of a rule with several clauses, leave the one whose literals most rules share (an image
+  // name such as powershell.exe) out of the prefilter's index and check it only once the
+  // rule's other clauses are found: a common literal then no longer visits every such rule.
+  bool defer_clauses = true;
   // Skip a rule that runs on every record of its group (no literal it needs) when the record
   // holds a literal that makes it false whatever else it holds (e.g. the Image suffix a
   // negation-only rule excludes).

@@ -43,8 +43,9 @@ Program::~Program() = default;
 namespace {
 
 vm::PrepareOptions prepare_options(const LoadOptions& o) {
-  return vm::PrepareOptions{o.prefilter, o.dispatch,   o.scan_cache, o.regex_guards,
-                            o.prefilter_clauses, o.kill_lists, true, o.threads};
+  return vm::PrepareOptions{o.prefilter,         o.dispatch,   o.scan_cache, o.regex_guards,
+                            o.prefilter_clauses, o.kill_lists, true,         o.threads,
+                            o.defer_clauses};
 }
 
 }  // namespace

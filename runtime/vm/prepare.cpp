@@ -267,6 +267,10 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
   // field_rule[f] == r + 1: f is in rule_fields[r] already (a linear search per predicate was
   // quadratic in a hostile image's one huge clause over many fields).
   std::vector<std::uint32_t> field_rule(p.fields.size() + 1, 0);
+  // Pass 1: each rule's clauses, as the memo ids that satisfy them (a guarded regex by any of
+  // its guards), and how many rule clauses each id satisfies.
+  std::vector<std::vector<std::vector<std::uint32_t>>> rule_clauses(n);
+  std::vector<std::uint32_t> id_clauses(p.memo_size, 0);
   for (std::uint32_t r = 0; r < n; ++r) {
     const PrefilterSet& set = p.prefilter[r];
     // The clauses the literal index can decide (every predicate indexed or guarded); a rule
@@ -291,29 +295,59 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
       continue;
     }
     if (clauses.size() > 1) p.clause_full[r] = static_cast<std::uint8_t>((1u << clauses.size()) - 1);
-    for (std::size_t c = 0; c < clauses.size(); ++c) {
-      const std::uint32_t need = clauses.size() == 1 ? 1 : p.clause_full[r];
-      const std::uint32_t entry =
-          r << VerifiedProgram::kEntryRuleShift | need << 2 | (static_cast<std::uint32_t>(c) + 1);
-      for (std::uint32_t pr : *clauses[c]) {
-        // (A clause may list a predicate twice, and two regexes share guards: once per clause.)
-        auto add = [&](std::uint32_t id) {
-          if (by_pred[id].empty() || by_pred[id].back() != entry) by_pred[id].push_back(entry);
-        };
-        if (auto g = guards_of.find(pr); g != guards_of.end()) {  // one of its literals
-          for (std::uint32_t id : g->second) add(id);
-        } else {
-          add(pr);
-        }
+    for (const std::vector<std::uint32_t>* clause : clauses) {
+      std::vector<std::uint32_t>& ids = rule_clauses[r].emplace_back();
+      for (std::uint32_t pr : *clause) {
+        if (auto g = guards_of.find(pr); g != guards_of.end())  // one of its literals
+          ids.insert(ids.end(), g->second.begin(), g->second.end());
+        else
+          ids.push_back(pr);
         std::uint32_t f = is_keyword_pred(p.preds[pr].kind) ? static_cast<std::uint32_t>(p.fields.size()) : p.preds[pr].field;
         field_used[f] = 1;
-        if (field_rule[f] != r + 1) {
+        if (field_rule[f] != r + 1) {  // every clause's fields, the deferred one's too
           field_rule[f] = r + 1;
           rule_fields[r].push_back(f);
         }
       }
+      // (A clause may list a predicate twice, and two regexes share guards: once per clause.)
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      for (std::uint32_t id : ids) ++id_clauses[id];
     }
   }
+  // Pass 2: entries. A rule of several clauses defers one small clause (at most
+  // kMaxDeferredIds ids): the one whose ids the most rule clauses share (`\powershell.exe` is
+  // in 150, `\cmd.exe` in 109 of the SigmaHQ Windows rules: shared literals are common ones).
+  // It gets no entries; once the rule's other clauses are all found, run() looks for one of
+  // its ids in the record's memo. On Sysmon 1 records each found common image name visited
+  // ~100 rules whose selective CommandLine clause then failed.
+  p.rule_defer_begin.assign(n + 1, 0);
+  for (std::uint32_t r = 0; r < n; ++r) {
+    p.rule_defer_begin[r] = static_cast<std::uint32_t>(p.rule_defer.size());
+    std::vector<std::vector<std::uint32_t>>& clauses = rule_clauses[r];
+    if (clauses.empty()) continue;
+    std::size_t deferred = clauses.size();
+    if (clauses.size() > 1 && options.defer_clauses) {
+      std::uint64_t best = 0;
+      for (std::size_t c = 0; c < clauses.size(); ++c) {
+        if (clauses[c].size() > VerifiedProgram::kMaxDeferredIds) continue;
+        std::uint64_t shared = 0;
+        for (std::uint32_t id : clauses[c]) shared += id_clauses[id];
+        if (shared > best) best = shared, deferred = c;
+      }
+    }
+    if (deferred < clauses.size()) {
+      p.rule_defer.insert(p.rule_defer.end(), clauses[deferred].begin(), clauses[deferred].end());
+      clauses.erase(clauses.begin() + static_cast<std::ptrdiff_t>(deferred));
+    }
+    const std::uint32_t need = (1u << clauses.size()) - 1;
+    for (std::size_t c = 0; c < clauses.size(); ++c) {
+      const std::uint32_t entry =
+          r << VerifiedProgram::kEntryRuleShift | need << 2 | (static_cast<std::uint32_t>(c) + 1);
+      for (std::uint32_t id : clauses[c]) by_pred[id].push_back(entry);
+    }
+  }
+  p.rule_defer_begin[n] = static_cast<std::uint32_t>(p.rule_defer.size());
   p.pred_rules_begin.assign(p.memo_size + 1, 0);
   for (std::uint32_t i = 0; i < p.memo_size; ++i) {
     p.pred_rules_begin[i] = static_cast<std::uint32_t>(p.pred_rules.size());

@@ -18,6 +18,7 @@ struct PrepareOptions {
   bool run = true;        // false: verification only, nothing derived (the compiler's self-check
                           // of its own image never runs it)
   unsigned threads = 1;   // regex compiles and literal index builds in parallel (parallel.hpp)
+  bool defer_clauses = true;  // a rule's most shared small clause is checked, not indexed (prepare.cpp)
 };
 void prepare(VerifiedProgram& p, const PrepareOptions& options = {});
 }

@@ -121,6 +121,11 @@ struct VerifiedProgram {
   static constexpr std::uint32_t kEntryRuleShift = 5;
   std::vector<std::uint32_t> pred_rules_begin, pred_rules;
   std::vector<std::uint8_t> clause_full;  // per rule: bit c set for each of its clauses (if > 1)
+  // Per rule (CSR, rules + 1 offsets): the memo ids of its deferred clause, which has no
+  // pred_rules entries (prepare.cpp); empty for none. A rule whose indexed clauses are all
+  // found is a candidate only if one of these is found too (run()).
+  static constexpr std::size_t kMaxDeferredIds = 8;
+  std::vector<std::uint32_t> rule_defer_begin, rule_defer;
   // Bitset over predicates and guards: pred_rules lists some rule clause for it. A scan pushes
   // only these onto the record's found list: a Sysmon 1 record finds ~52 literal predicates,
   // ~24 of them in no clause (rules test them, e.g. under a `not`), whose empty pred_rules

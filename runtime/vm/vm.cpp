@@ -424,6 +424,16 @@ bool killed(const VerifiedProgram& p, const Scratch& s, const Event& ev, const V
   return false;
 }
 
+// Whether rule r's deferred clause (if any) has a memo id found this record. Every field of
+// the clause was scanned before candidates are collected (its fields are among the group's),
+// so an id not decided true was not found.
+inline bool deferred_found(const VerifiedProgram& p, const Scratch& s, std::uint32_t r) {
+  const std::uint32_t begin = p.rule_defer_begin[r], end = p.rule_defer_begin[r + 1];
+  for (std::uint32_t k = begin; k < end; ++k)
+    if (s.memo_decided(p.rule_defer[k]) && s.memo_value(p.rule_defer[k])) return true;
+  return begin == end;
+}
+
 }  // namespace
 
 void run(const VerifiedProgram& p, Scratch& s, const Event& ev, std::vector<std::uint32_t>& out) {
@@ -459,7 +469,8 @@ void run(const VerifiedProgram& p, Scratch& s, const Event& ev, std::vector<std:
       const std::uint32_t now = was | 1u << ((e & 3) - 1);
       if (now == was) continue;  // that clause was found already
       m = static_cast<std::uint16_t>(now);
-      if ((now & 7) == ((e >> 2) & 7) && (!g || (g->rules[r / 64] >> (r % 64)) & 1)) s.candidates_.push_back(r);
+      if ((now & 7) == ((e >> 2) & 7) && (!g || (g->rules[r / 64] >> (r % 64)) & 1) && deferred_found(p, s, r))
+        s.candidates_.push_back(r);
     }
   // In rule order (Matcher::match's contract): the candidates, sorted, merged with the
   // always-run rules (no rule is in both: an always-run rule has no clause).

@@ -52,6 +52,7 @@ struct Args {
   bool regex_guards = true;  // --no-regex-guards: regexes do not join the prefilter
   bool prefilter_clauses = true;  // --no-prefilter-clauses: only each rule's first clause
   bool kill_lists = true;         // --no-kill-lists: always-run rules are never skipped
+  bool defer_clauses = true;      // --no-defer-clauses: every clause indexed, none deferred
   std::set<std::string> disabled_passes;  // --disable NAME: one optimisation pass off
 };
 
@@ -61,6 +62,7 @@ struct Args {
                "usage: sigmatch_bench --mode parse|vm|reference|handwritten [--rules PATH|@LIST]...\n"
                "       --events FILE [-O 0|1] [--repeat K] [--threads N] [--limit RECORDS]\n"
                "       [--no-dispatch] [--no-scan-cache] [--no-regex-guards] [--no-prefilter-clauses]\n"
+               "       [--no-defer-clauses]\n"
                "       [--no-kill-lists] [--disable PASS]\n"
                "       (each switches one optimisation off)\n"
                "  @LIST is a file with one rule path per line.\n",
@@ -113,6 +115,7 @@ Args parse_args(int argc, char** argv) {
     else if (k == "--no-regex-guards") a.regex_guards = false;
     else if (k == "--no-prefilter-clauses") a.prefilter_clauses = false;
     else if (k == "--no-kill-lists") a.kill_lists = false;
+    else if (k == "--no-defer-clauses") a.defer_clauses = false;
     else if (k == "--disable") a.disabled_passes.insert(val());
     else usage(("unknown argument " + k).c_str());
   }
@@ -260,6 +263,7 @@ int main(int argc, char** argv) {
     lo.regex_guards = a.regex_guards;
     lo.prefilter_clauses = a.prefilter_clauses;
     lo.kill_lists = a.kill_lists;
+    lo.defer_clauses = a.defer_clauses;
     Status st = Program::load(comp.image, &s.prog, lo);
     if (!st.ok()) {
       std::fprintf(stderr, "sigmatch_bench: load failed: %s\n", st.message().c_str());

@@ -141,6 +141,7 @@ if [ "$have_corpus" = 1 ]; then
     "VM -O1 without regex guards, all Windows rules|vm|$rwin|1 --no-regex-guards|1|$events|$slow_limit|flat"
     "VM -O1 without prefilter clauses, all Windows rules|vm|$rwin|1 --no-prefilter-clauses|1|$events|$slow_limit|flat"
     "VM -O1 without kill lists, all Windows rules|vm|$rwin|1 --no-kill-lists|1|$events|$slow_limit|flat"
+    "VM -O1 without deferred clauses, all Windows rules|vm|$rwin|1 --no-defer-clauses|1|$events|$slow_limit|flat"
     "VM -O1, all Windows rules (ref. check)|vm|$rwin|1|1|$events|$ref_limit|flat"
     "reference, all Windows rules|reference|$rwin|1|1|$events|$ref_limit|flat"
     "parse floor (all-Windows fields), winlogbeat|parse|$rwin|1|1|$events_wlb|0|winlogbeat"

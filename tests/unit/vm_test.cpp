@@ -1335,6 +1335,75 @@ TEST_CASE("prefilter clauses: a rule runs only when every clause has a literal")
   }
 }
 
+// Deferred clauses (prepare.cpp): a rule of several clauses leaves its most shared small one
+// out of the index and checks it once the others are found. The candidates must be exactly
+// those of the fully indexed program, on every record: deferred image, keyword and regex-guard
+// clauses, three-clause rules, and records missing either side.
+TEST_CASE("deferred clauses: the same candidates and matches as every clause indexed") {
+  std::vector<std::pair<std::string, std::string>> sources;
+  auto add = [&](const std::string& text) { sources.emplace_back("d" + std::to_string(sources.size()) + ".yml", text); };
+  const std::vector<std::string> images = {"\\common.exe", "\\shared.exe", "\\rare.exe"};
+  const std::vector<std::string> args = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta"};
+  for (std::size_t i = 0; i < 12; ++i)  // \common.exe in 6 rules, \shared.exe in 4, \rare.exe in 2
+    add(rule("img-cli-" + std::to_string(i),
+             "    selection:\n        Image|endswith: '" + images[i < 6 ? 0 : i < 10 ? 1 : 2] +
+                 "'\n        CommandLine|contains: '" + args[i % args.size()] + "arg'\n"));
+  add(rule("three", "    selection:\n        Image|endswith: '\\common.exe'\n"
+                    "        CommandLine|contains: 'alphaarg'\n        ParentImage|endswith: '\\parent.exe'\n"));
+  add(rule("kw-img", "    keywords:\n        - 'evilkeyword'\n    selection:\n        Image|endswith: '\\common.exe'\n",
+           "keywords and selection"));
+  add(rule("re-img", "    selection:\n        Image|endswith: '\\shared.exe'\n        CommandLine|re: 'betaarg\\s+[0-9]+'\n"));
+  LoadOptions no_defer;
+  no_defer.defer_clauses = false;
+  const auto [on, off] = load_both(sources, no_defer);
+  const vm::VerifiedProgram &von = on->verified(), &voff = off->verified();
+  std::size_t deferring = 0;
+  for (std::uint32_t r = 0; r < von.rules.size(); ++r) {
+    deferring += von.rule_defer_begin[r + 1] != von.rule_defer_begin[r];
+    CHECK(voff.rule_defer_begin[r + 1] == voff.rule_defer_begin[r]);
+  }
+  CHECK(deferring == von.rules.size());  // every rule here has two or three clauses
+  // The shared image clause is the deferred one: img-cli-0's entries are its command line's.
+  const std::uint32_t r0 = rule_number(von, "img-cli-0");
+  CHECK(von.rule_defer_begin[r0 + 1] - von.rule_defer_begin[r0] == 1);
+  CHECK(von.preds[von.rule_defer[von.rule_defer_begin[r0]]].str == "\\common.exe");
+
+  std::mt19937 rng(7);
+  const std::vector<std::string> image_pool = {"C:\\x\\common.exe", "C:\\x\\shared.exe", "C:\\x\\rare.exe",
+                                               "C:\\x\\other.exe"};
+  vm::Scratch son(von), soff(voff);
+  std::size_t candidates = 0, matched = 0;
+  for (int rec = 0; rec < 4000; ++rec) {
+    std::vector<std::string> vals(on->field_count());
+    Event ev(on->field_count());
+    for (std::size_t f = 0; f < on->field_count(); ++f) {
+      const std::string_view name = on->field_name(f);
+      if (rng() % 6 == 0 && name != "Channel") continue;  // missing
+      if (name == "Channel") vals[f] = "Security";
+      else if (name == "Image" || name == "ParentImage")
+        vals[f] = rng() % 5 == 0 ? std::string("C:\\parent.exe") : image_pool[rng() % image_pool.size()];
+      else
+        vals[f] = args[rng() % args.size()] + (rng() % 2 ? "arg " : " ") + std::to_string(rng() % 3) +
+                  (rng() % 7 == 0 ? " evilkeyword" : "");
+      ev.set(f, vals[f]);
+      ev.add_value(vals[f]);
+    }
+    std::vector<std::uint32_t> a, b;
+    vm::run(von, son, ev, a);
+    vm::run(voff, soff, ev, b);
+    std::vector<std::uint32_t> ca = son.candidates_, cb = soff.candidates_;
+    std::sort(ca.begin(), ca.end());
+    std::sort(cb.begin(), cb.end());
+    CAPTURE(rec);
+    REQUIRE(ca == cb);
+    REQUIRE(a == b);
+    candidates += ca.size();
+    matched += a.size();
+  }
+  CHECK(candidates > 400);
+  CHECK(matched > 500);
+}
+
 // Dispatch routes a record to a rule only with an EventID (and Channel) the rule can match
 // with, so a prefilter clause of those literals covering every one of them filters nothing:
 // prepare drops it, and a rule left with no clause runs on every record of its groups.
@@ -1355,12 +1424,14 @@ TEST_CASE("prefilter clauses that dispatch implies are dropped, the others kept"
   const auto [on, off] = load_both(sources, no_dispatch);
   REQUIRE(on->verified().use_dispatch);
   REQUIRE_FALSE(off->verified().use_dispatch);
-  // The prefilter entries of a rule: one per (predicate, clause) that can make it a candidate.
+  // The prefilter entries of a rule: one per (predicate, clause) that can make it a candidate,
+  // its deferred clause's predicates counted too (they are checked, not indexed).
   auto entries = [](const Program& prog, std::string_view title) {
     const vm::VerifiedProgram& vp = prog.verified();
     const std::uint32_t r = rule_number(vp, title);
     return std::count_if(vp.pred_rules.begin(), vp.pred_rules.end(),
-                         [&](std::uint32_t e) { return e >> vm::VerifiedProgram::kEntryRuleShift == r; });
+                         [&](std::uint32_t e) { return e >> vm::VerifiedProgram::kEntryRuleShift == r; }) +
+           (vp.rule_defer_begin[r + 1] - vp.rule_defer_begin[r]);
   };
   // Undispatched, every clause stays: the EventID(s), the command line (and the image). (The
   // logsource's Channel test gives no clause: it also admits a record without a Channel.)
