@@ -90,6 +90,8 @@ struct IpAddr {
   bool v4 = false;
 };
 std::optional<IpAddr> parse_ip(std::string_view text);
+// A dotted-quad IPv4 address as inet_pton(AF_INET) accepts it, into out[0..4); false otherwise.
+bool parse_ipv4(std::string_view text, unsigned char out[4]);
 // "10.0.0.0/8", "fe80::/10" -> network + prefix length (IPv4 prefixes are stored +96).
 // Host bits must be zero (pySigma is strict about it, and a set host bit is a rule bug).
 struct Cidr {

@@ -1,8 +1,12 @@
 // text_test.cpp — unit tests for runtime/vm/text.{hpp,cpp}: case folding (ASCII, Latin-1,
 // Latin Extended-A, Greek, Cyrillic, invalid UTF-8 left alone), glob matching (checked
-// against a slow recursive reference on random inputs), glob literals and hex parsing.
+// against a slow recursive reference on random inputs), glob literals, hex parsing and IPv4
+// parsing (against inet_pton).
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -332,4 +336,41 @@ TEST_CASE("load_partial is a zero-extended copy of 0 to 7 bytes") {
       std::memcpy(&want, buf.data() + at, n);
       REQUIRE_MESSAGE(sigmatch::text::load_partial(buf.data() + at, n) == want, "n=" << n << " at=" << at);
     }
+}
+
+// parse_ipv4 replaces inet_pton(AF_INET) on the CIDR path: it must accept exactly what
+// inet_pton accepts, with the same bytes. Checked on hand-picked edge cases and on random
+// strings over digits and dots (where the two could disagree), 0 to 17 bytes.
+TEST_CASE("parse_ipv4 accepts exactly what inet_pton(AF_INET) accepts") {
+  auto agree = [](const std::string& s) {
+    unsigned char mine[4] = {}, libc[4] = {};
+    const bool a = sigmatch::text::parse_ipv4(s, mine);
+    const bool b = inet_pton(AF_INET, s.c_str(), libc) == 1;
+    CAPTURE(s);
+    CHECK(a == b);
+    if (a && b) CHECK(std::memcmp(mine, libc, 4) == 0);
+    return a;
+  };
+  CHECK(agree("10.1.2.3"));
+  CHECK(agree("0.0.0.0"));
+  CHECK(agree("255.255.255.255"));
+  CHECK(agree("192.168.100.200"));
+  for (const char* bad : {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.256", "01.2.3.4", "1.2.3.04", "00.1.1.1",
+                          "1..2.3", ".1.2.3", "1.2.3.", "1.2.3.4 ", " 1.2.3.4", "1.2.3.4a", "1.2.3.-4", "1000.1.1.1",
+                          "1.2.3.4/8", "::1", "1.2.3.4.", "0x1.2.3.4"})
+    CHECK_FALSE(agree(bad));
+  std::mt19937 rng(11);
+  const std::string alphabet = "0123456789..0125.";
+  int accepted = 0;
+  for (int i = 0; i < 200000; ++i) {
+    std::string s;
+    const std::size_t n = rng() % 18;
+    for (std::size_t k = 0; k < n; ++k) s += alphabet[rng() % alphabet.size()];
+    accepted += agree(s);
+  }
+  CHECK(accepted > 100);  // the random strings reached the accepting paths too
+  // parse_ip: a value with an embedded NUL is no address (inet_pton on a C string stopped there).
+  CHECK_FALSE(sigmatch::text::parse_ip(std::string_view("1.2.3.4\0x", 9)));
+  CHECK(sigmatch::text::parse_ip("1.2.3.4")->v4);
+  CHECK_FALSE(sigmatch::text::parse_ip("fe80::1")->v4);
 }
