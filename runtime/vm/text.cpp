@@ -242,7 +242,8 @@ std::optional<std::uint64_t> parse_hex(std::string_view t) {
 bool parse_ipv4(std::string_view text, unsigned char out[4]) {
   // inet_pton's dotted quad: four decimal octets of 1 to 3 digits, each at most 255, no
   // leading zero, nothing else. By hand because CIDR tests parse the IpAddress of every logon
-  // record: inet_pton (a C string copy, then a byte loop) was ~400 instructions a value.
+  // record: parse_ip with inet_pton (a C string copy, then its byte loop) was ~630
+  // instructions a value, ~300 with this (callgrind, 39,915 calls on the 4624 records).
   if (text.size() < 7 || text.size() > 15) return false;
   unsigned octet = 0, digits = 0, dots = 0;
   for (const char ch : text) {
