@@ -145,8 +145,8 @@ class Emitter {
   // cheapest first, at most bytecode::kMaxPrefilterClauses; none when no clause exists (a
   // negation, a glob, ...).
   // - `and`: every child's clauses hold, so all of them are candidates; the cheapest are kept.
-  // - `or`: clause j is the union of every child's clause j (for j below the fewest any child
-  //   has): whichever child is true makes its clause j, so the union, hold.
+  // - `or`: clause j is the union of every child's clause j (its last one past its count):
+  //   whichever child is true makes its clause j, so the union, hold.
   // Clause 0 is what the prefilter section carries (the one set the runtime always had); the
   // others go to the prefilter-more section: a record must hold a literal of every clause, so
   // `Image|endswith: \cmdkey.exe` and `CommandLine|contains: ' /l'` no longer make the rule a
@@ -201,17 +201,24 @@ class Emitter {
       }
       case ir::NodeKind::kOr: {
         std::vector<std::vector<Need>> kids;
-        std::size_t m = bytecode::kMaxPrefilterClauses;
+        std::size_t m = 0;
         for (ir::NodeId k : n.kids) {
           kids.push_back(needs(k));
-          m = std::min(m, kids.back().size());
-          if (m == 0) return {};
+          if (kids.back().empty()) return {};
+          m = std::max(m, kids.back().size());
         }
+        m = std::min(m, bytecode::kMaxPrefilterClauses);
+        // A child with fewer clauses lends its last (costliest kept) one to the later unions:
+        // any clause of a child holds when the child does. `(Image contains \windows\ and
+        // CommandLine contains \..\..\) or CommandLine contains .exe\..\` thus gets its
+        // command-line clause {\..\..\, .exe\..\} besides {\windows\, .exe\..\}; it had
+        // only the latter, and ran on every record whose image is under \windows\.
         std::vector<Need> all(m);
         for (std::size_t j = 0; j < m; ++j)
           for (const std::vector<Need>& kid : kids) {
-            all[j].preds.insert(all[j].preds.end(), kid[j].preds.begin(), kid[j].preds.end());
-            all[j].cost += kid[j].cost;
+            const Need& c = kid[std::min(j, kid.size() - 1)];
+            all[j].preds.insert(all[j].preds.end(), c.preds.begin(), c.preds.end());
+            all[j].cost += c.cost;
           }
         keep_cheapest(all);
         return all;

@@ -1237,6 +1237,12 @@ TEST_CASE("prefilter clauses: a rule runs only when every clause has a literal")
       {"e2.yml", rule("re-order", "    selection:\n        CommandLine|re: 'o.d.r'\n")},
       {"f.yml", rule("one-clause-two", "    selection:\n        CommandLine|contains:\n"
                                        "            - 'twoa'\n            - 'twob'\n")},
+      // An `or` whose one side has a single clause lends it to both unions: {lendimg.exe,
+      // lendtwo} and {lendarg, lendtwo}.
+      {"g.yml", rule("or-lends", "    both:\n        Image|endswith: '\\lendimg.exe'\n"
+                                 "        CommandLine|contains: 'lendarg'\n"
+                                 "    one:\n        CommandLine|contains: 'lendtwo'\n",
+                     "both or one")},
   };
   LoadOptions first_only;
   first_only.prefilter_clauses = false;
@@ -1250,6 +1256,7 @@ TEST_CASE("prefilter clauses: a rule runs only when every clause has a literal")
   CHECK(clauses(*on, "three") == 3);
   CHECK(clauses(*on, "with-not") == 0);  // one clause: the negation gives none
   CHECK(clauses(*on, "kw-and-field") == 2);
+  CHECK(clauses(*on, "or-lends") == 2);
   for (const char* t : {"img-cli", "or-of-ands", "three", "with-not", "kw-and-field"}) CHECK(clauses(*off, t) == 0);
 
   // The clauses prune: a record with the rule's image but none of its command-line fragments
@@ -1269,6 +1276,11 @@ TEST_CASE("prefilter clauses: a rule runs only when every clause has a literal")
   CHECK(candidate(*off, "img-cli", image_only));
   const Fields both = {{"Channel", "Security"}, {"Image", "C:\\Windows\\cmdkey.exe"}, {"CommandLine", "cmdkey /l"}};
   CHECK(candidate(*on, "img-cli", both));
+  const Fields lend_image = {{"Channel", "Security"}, {"Image", "C:\\lendimg.exe"}, {"CommandLine", "x"}};
+  const Fields lend_two = {{"Channel", "Security"}, {"Image", "C:\\x.exe"}, {"CommandLine", "lendtwo"}};
+  CHECK_FALSE(candidate(*on, "or-lends", lend_image));
+  CHECK(candidate(*off, "or-lends", lend_image));
+  CHECK(candidate(*on, "or-lends", lend_two));
   // One Scratch over 8,193 records: the clause marks carry a 13-bit record stamp, so the image
   // found 8,192 records before must not count for a record that only has the command line.
   {
@@ -1311,6 +1323,10 @@ TEST_CASE("prefilter clauses: a rule runs only when every clause has a literal")
       {{{"Image", "C:\\kw.exe"}, {"CommandLine", "has evilkeyword in it"}}, Set{"kw-and-field"}},
       {{{"Image", "C:\\kw.exe"}, {"CommandLine", "clean"}}, Set{}},
       {{{"Image", "C:\\other.exe"}, {"CommandLine", "evilkeyword"}}, Set{}},
+      {{{"Image", "C:\\lendimg.exe"}, {"CommandLine", "lendarg"}}, Set{"or-lends"}},
+      {{{"Image", "C:\\lendimg.exe"}, {"CommandLine", "other"}}, Set{}},
+      {{{"Image", "C:\\other.exe"}, {"CommandLine", "a lendtwo b"}}, Set{"or-lends"}},
+      {{{"Image", "C:\\other.exe"}, {"CommandLine", "lendarg"}}, Set{}},
   };
   for (const auto& [fields, want] : cases) {
     Fields f = fields;
