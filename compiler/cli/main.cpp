@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <barrier>
 #include <charconv>
 #include <chrono>
 #include <exception>
@@ -22,6 +21,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -29,6 +29,7 @@
 #include "compiler/sema/check.hpp"
 #include "runtime/bytecode/disasm.hpp"
 #include "runtime/input/reader.hpp"
+#include "runtime/vm/parallel.hpp"
 #include "sigmatch/runtime.hpp"
 #include "sigmatch/version.hpp"
 
@@ -342,80 +343,63 @@ std::vector<std::uint64_t> piece_cuts(int fd, std::uint64_t size, const std::vec
   return cuts;
 }
 
-// `scan -j N` of one JSON Lines file: cut into pieces at line starts (piece_targets). Threads
-// take the next piece from a shared counter, so a thread on a slower vCPU takes fewer, and each
-// keeps one Matcher (and its warm scan cache) over all the pieces it takes, all sharing the one
-// immutable Program. Then the threads format the pieces' output, which is printed in input
-// order: the same bytes as one thread prints.
+// `scan -j N` of one JSON Lines file: cut into pieces at line starts (piece_targets). The
+// pool's workers (the main thread and N - 1 helpers, vm/parallel.hpp) take the next piece from
+// a shared counter, so a worker on a slower vCPU takes fewer, and each keeps one Matcher (and
+// its warm scan cache) over all the pieces it takes, all sharing the one immutable Program.
+// Then they format the pieces' output, which is printed in input order: the same bytes as one
+// thread prints. The helpers spin between the two phases (and between files) instead of
+// sleeping: a sleeping thread here took ~2 ms to wake (vm::SpinPool).
 // Returns false when a piece could not be opened (reported; exit status 2).
-bool scan_pieces(const std::string& path, int fd, std::uint64_t size, int jobs, const std::shared_ptr<const Program>& prog,
-                 const std::vector<std::string>& names, const input::ShapeTable& shapes,
-                 const input::ReaderOptions& ropts, const std::string& format, bool stats, ScanStats& total) {
-  const auto threads_n = static_cast<std::size_t>(jobs);
-  const std::vector<std::uint64_t> cuts = piece_cuts(fd, size, piece_targets(size, threads_n));
+bool scan_pieces(const std::string& path, int fd, std::uint64_t size, vm::SpinPool& pool,
+                 const std::shared_ptr<const Program>& prog, const std::vector<std::string>& names,
+                 const input::ShapeTable& shapes, const input::ReaderOptions& ropts, const std::string& format,
+                 bool stats, ScanStats& total) {
+  const std::size_t workers = pool.workers();
+  const std::vector<std::uint64_t> cuts = piece_cuts(fd, size, piece_targets(size, workers));
   std::vector<Piece> pieces(cuts.size() - 1);
   for (std::size_t k = 0; k < pieces.size(); ++k) pieces[k].begin = cuts[k], pieces[k].end = cuts[k + 1];
   const input::FieldPaths paths(names, shapes);  // resolved once for all the pieces' readers
-  std::vector<ScanStats> thread_stats(threads_n);
-  std::vector<std::exception_ptr> thrown(threads_n);  // rethrown after the join (main's catch)
-  std::atomic<std::size_t> next_scan{0}, next_format{0};
-  // Between the phases: each piece's first line number, from the line counts of those before;
-  // nothing is formatted once a thread has thrown.
+  // Each worker's own state, made when it takes its first piece, on cache lines of its own:
+  // side by side in one vector, the Matchers' and Events' per-record writes shared lines and
+  // slowed both workers by ~9% (parse+eval per thread, --stats). (An exception in either phase
+  // stops the others taking pieces and reaches main's catch: nothing is printed.)
+  struct alignas(256) Worker {
+    std::optional<Matcher> matcher;
+    std::optional<Event> event;
+    std::optional<HitFormatter> formatter;
+    ScanStats stats;
+  };
+  std::vector<Worker> worker(workers);
+  pool.run(pieces.size(), [&](std::size_t k, unsigned w) {
+    Worker& me = worker[w];
+    if (!me.matcher) {
+      me.matcher.emplace(prog);
+      me.event.emplace(prog->field_count());
+    }
+    Piece& pc = pieces[k];
+    auto reader = input::open_reader_range(fd, path, pc.begin, pc.end, paths, ropts, &pc.open_error);
+    if (!reader) return;
+    scan_records(
+        *reader, *me.matcher, *me.event, stats, me.stats,
+        [&](std::uint64_t record, std::uint32_t rule) { pc.hits.emplace_back(record, rule); },
+        [&](std::uint64_t record, const std::string& msg) { pc.errors.emplace_back(record, msg); });
+    pc.lines = reader->lines_read();
+  });
+  for (Worker& me : worker)
+    if (me.matcher) me.stats.vm = me.matcher->stats();
+  // Each piece's first line number, from the line counts of those before.
   std::vector<std::uint64_t> first_line(pieces.size() + 1, 0);
-  bool format_output = true;
-  auto number = [&]() noexcept {
-    for (std::size_t k = 0; k < pieces.size(); ++k) first_line[k + 1] = first_line[k] + pieces[k].lines;
-    format_output = std::none_of(thrown.begin(), thrown.end(), [](const std::exception_ptr& e) { return e != nullptr; });
-  };
-  std::barrier phase(static_cast<std::ptrdiff_t>(threads_n), number);
-  auto work = [&](std::size_t t) {
-    try {
-      Matcher matcher(prog);
-      Event ev(prog->field_count());
-      for (std::size_t k; (k = next_scan.fetch_add(1)) < pieces.size();) {
-        Piece& pc = pieces[k];
-        auto reader = input::open_reader_range(fd, path, pc.begin, pc.end, paths, ropts, &pc.open_error);
-        if (!reader) continue;
-        scan_records(
-            *reader, matcher, ev, stats, thread_stats[t],
-            [&](std::uint64_t record, std::uint32_t rule) { pc.hits.emplace_back(record, rule); },
-            [&](std::uint64_t record, const std::string& msg) { pc.errors.emplace_back(record, msg); });
-        pc.lines = reader->lines_read();
-      }
-      thread_stats[t].vm = matcher.stats();
-    } catch (...) {
-      thrown[t] = std::current_exception();
-      next_scan.store(pieces.size());  // the others stop after their current piece
-    }
-    phase.arrive_and_wait();
-    if (!format_output) return;
-    try {
-      HitFormatter hits(*prog, format, path);
-      for (std::size_t k; (k = next_format.fetch_add(1)) < pieces.size();) {
-        Piece& pc = pieces[k];
-        const std::uint64_t base = first_line[k];
-        for (const auto& [line, rule] : pc.hits) hits.append(pc.out, base + line, rule);
-        for (const auto& [line, msg] : pc.errors) pc.err += format_malformed(path, base + line, msg);
-        pc.hits = {};
-      }
-    } catch (...) {
-      thrown[t] = std::current_exception();
-      next_format.store(pieces.size());
-    }
-  };
-  std::vector<std::thread> threads;
-  for (std::size_t t = 1; t < threads_n; ++t) {
-    try {
-      threads.emplace_back(work, t);
-    } catch (const std::system_error&) {  // the system would not start it: fewer threads
-      for (std::size_t missing = t; missing < threads_n; ++missing) phase.arrive_and_drop();
-      break;
-    }
-  }
-  work(0);  // the main thread is one of the N
-  for (auto& th : threads) th.join();
-  for (const std::exception_ptr& e : thrown)
-    if (e) std::rethrow_exception(e);
+  for (std::size_t k = 0; k < pieces.size(); ++k) first_line[k + 1] = first_line[k] + pieces[k].lines;
+  pool.run(pieces.size(), [&](std::size_t k, unsigned w) {
+    std::optional<HitFormatter>& formatter = worker[w].formatter;
+    if (!formatter) formatter.emplace(*prog, format, path);
+    Piece& pc = pieces[k];
+    const std::uint64_t base = first_line[k];
+    for (const auto& [line, rule] : pc.hits) formatter->append(pc.out, base + line, rule);
+    for (const auto& [line, msg] : pc.errors) pc.err += format_malformed(path, base + line, msg);
+    pc.hits = {};
+  });
   // A piece that could not be opened (the file went away) has no line count: the pieces after
   // it cannot be numbered, so the output stops there, with its error, once.
   bool ok = true;
@@ -428,13 +412,13 @@ bool scan_pieces(const std::string& path, int fd, std::uint64_t size, int jobs, 
     std::fwrite(pc.out.data(), 1, pc.out.size(), stdout);
     std::fputs(pc.err.c_str(), stderr);
   }
-  for (const ScanStats& s : thread_stats) total.add(s);
-  // How evenly the threads were loaded (their own parse + eval): the rest of the scan's wall
+  for (const Worker& me : worker) total.add(me.stats);
+  // How evenly the workers were loaded (their own parse + eval): the rest of the scan's wall
   // is waiting, the cuts and the output.
   if (stats) {
     std::string busy;
-    for (const ScanStats& s : thread_stats) busy += fmt::format(" {:.3f}", s.parse_s + s.eval_s);
-    std::fprintf(stderr, "-j %d: %zu pieces, parse+eval per thread (s):%s\n", jobs, pieces.size(), busy.c_str());
+    for (const Worker& me : worker) busy += fmt::format(" {:.3f}", me.stats.parse_s + me.stats.eval_s);
+    std::fprintf(stderr, "-j %zu: %zu pieces, parse+eval per thread (s):%s\n", workers, pieces.size(), busy.c_str());
   }
   return ok;
 }
@@ -443,6 +427,11 @@ int cmd_scan(const std::vector<std::string>& rule_paths, std::vector<std::string
              const std::string& format, bool stats, bool strict, int opt_level, const std::string& shapes_path,
              int jobs) {
   bool rule_errors = false, io_error = false;
+  // -j N: N - 1 helper threads, started before the load so that the load's parallel phases
+  // (g_load_options.threads) and then the pieces of each file run on the same spinning helpers.
+  std::optional<vm::SpinPool> pool;
+  if (jobs > 1) pool.emplace(static_cast<unsigned>(jobs - 1));
+  const vm::SpinPool::Scope pool_scope(pool ? &*pool : nullptr);
   const auto load_start = std::chrono::steady_clock::now();
   auto prog = load_rules(rule_paths, opt_level, &rule_errors, &io_error);
   if (!prog) return io_error ? kExitUsage : kExitRuleErrors;
@@ -484,7 +473,7 @@ int cmd_scan(const std::vector<std::string>& rule_paths, std::vector<std::string
         const ssize_t got = ::pread(fd, head.data(), head.size(), 0);
         head.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
         if (input::detect_format(head) == input::Format::kJsonl) {
-          if (!scan_pieces(path, fd, static_cast<std::uint64_t>(sb.st_size), jobs, prog, names, shapes, ropts,
+          if (!scan_pieces(path, fd, static_cast<std::uint64_t>(sb.st_size), *pool, prog, names, shapes, ropts,
                            format, stats, st))
             io_error = true;
           ::close(fd);

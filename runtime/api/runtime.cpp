@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 
 #include "runtime/load/verifier.hpp"
+#include "runtime/vm/parallel.hpp"
 #include "runtime/vm/vm.hpp"
 
 namespace sigmatch {
@@ -67,6 +69,14 @@ Status Program::load_file(const std::string& path, std::shared_ptr<const Program
   // program's bytes: the stream copies (ifstream -> ostringstream -> string -> the program's
   // copy) were ~10% of a 2-thread load of the all-Windows image (perf). Reading stops one
   // byte past the image size limit, which the verifier then refuses.
+  // The load's helper threads start first: reading the file hides their wake-up.
+  // (Or the caller's, when it has one in scope: vm::SpinPool::Scope.)
+  std::optional<vm::SpinPool> pool;
+  vm::PrepareOptions prep = prepare_options(options);
+  if (options.threads > 1) {
+    prep.pool = vm::SpinPool::current();
+    if (!prep.pool) prep.pool = &pool.emplace(options.threads - 1);
+  }
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return Status(StatusCode::kIoError, "cannot open " + path);
   // A regular file is read in one request of its size + 1 (the extra byte sees a file that
@@ -92,7 +102,7 @@ Status Program::load_file(const std::string& path, std::shared_ptr<const Program
   std::fclose(f);
   if (read_error) return Status(StatusCode::kIoError, "cannot read " + path);
   std::unique_ptr<vm::VerifiedProgram> vp;
-  Status s = load::verify_owned(std::move(bytes), &vp, prepare_options(options));
+  Status s = load::verify_owned(std::move(bytes), &vp, prep);
   if (!s.ok()) return s;
   std::shared_ptr<Program> p(new Program());
   p->impl_ = std::move(vp);

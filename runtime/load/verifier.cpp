@@ -5,6 +5,7 @@
 #include "runtime/load/verifier.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "runtime/bytecode/opcodes.hpp"
@@ -23,6 +24,7 @@ struct Verifier {
   std::string_view sections[bytecode::kMaxSectionId + 1];
   std::size_t section_offset[bytecode::kMaxSectionId + 1] = {};
   unsigned threads = 1;  // regex compiles (PrepareOptions::threads)
+  vm::SpinPool* pool = nullptr;  // their helper threads, when threads > 1
   // With threads, the checksum (a serial FNV-1a pass over the whole image, ~3 ms for the
   // all-Windows image) is not computed in container() but as one more item beside the regex
   // compiles; verify_owned checks it before reporting anything (checksum_status), so every
@@ -227,7 +229,7 @@ struct Verifier {
     // (The deferred checksum is item 0, the longest: one thread starts on it while the others
     // compile.)
     const std::size_t first = checksum_deferred && !checksum_done ? 1 : 0;
-    vm::parallel_for(readable + first, threads, [&](std::size_t item) {
+    vm::parallel_for(pool, readable + first, threads, [&](std::size_t item) {
       if (item < first) {
         compute_checksum();
         return;
@@ -463,8 +465,18 @@ Status verify(std::string_view bytes, std::unique_ptr<vm::VerifiedProgram>* out,
 
 Status verify_owned(std::string&& bytes, std::unique_ptr<vm::VerifiedProgram>* out,
                     const vm::PrepareOptions& options) {
+  // The load's helper threads, started first: their wake-up overlaps the serial steps, and they
+  // spin between the parallel phases (vm/parallel.hpp, SpinPool).
+  // (Program::load_file starts them before it reads the file, and passes them in.)
+  std::optional<vm::SpinPool> pool;
+  vm::PrepareOptions prep = options;
+  if (options.threads > 1 && !prep.pool) {
+    prep.pool = vm::SpinPool::current();  // the caller's, when it has one in scope
+    if (!prep.pool) prep.pool = &pool.emplace(options.threads - 1);
+  }
   Verifier v;
   v.threads = options.threads;
+  v.pool = prep.pool;
   v.p->bytes = std::move(bytes);
   v.img = v.p->bytes;
   for (auto step : {&Verifier::container, &Verifier::strings, &Verifier::fields,
@@ -478,7 +490,7 @@ Status verify_owned(std::string&& bytes, std::unique_ptr<vm::VerifiedProgram>* o
   }
   if (v.checksum_deferred)
     if (Status c = v.checksum_status(); !c.ok()) return c;
-  if (options.run) vm::prepare(*v.p, options);  // derived runtime structures (literal index, rule blocks); cannot fail
+  if (options.run) vm::prepare(*v.p, prep);  // derived runtime structures (literal index, rule blocks); cannot fail
   *out = std::move(v.p);
   return {};
 }

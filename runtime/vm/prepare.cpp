@@ -210,7 +210,7 @@ void prepare(VerifiedProgram& p, const PrepareOptions& options) {
     build_order.insert(build_order.begin() + std::min<std::size_t>(1, build_order.size()), kDispatchJob);
   std::vector<std::uint8_t> built(p.field_index.size(), 1);
   DispatchAnalysis dispatch;
-  parallel_for(build_order.size(), options.threads, [&](std::size_t k) {
+  parallel_for(options.pool, build_order.size(), options.threads, [&](std::size_t k) {
     if (build_order[k] == kDispatchJob) dispatch = build_dispatch(p);
     else built[build_order[k]] = p.field_index[build_order[k]].build();
   });

@@ -8,6 +8,7 @@
 #include "runtime/vm/program.hpp"
 
 namespace sigmatch::vm {
+class SpinPool;
 struct PrepareOptions {
   bool prefilter = true;  // use the image's prefilter section (when the code is in rule blocks)
   bool dispatch = true;   // build the Channel/EventID dispatch table (needs the prefilter)
@@ -19,6 +20,7 @@ struct PrepareOptions {
                           // of its own image never runs it)
   unsigned threads = 1;   // regex compiles and literal index builds in parallel (parallel.hpp)
   bool defer_clauses = true;  // a rule's most shared small clause is checked, not indexed (prepare.cpp)
+  SpinPool* pool = nullptr;   // the load's helper threads (threads - 1 of them), if it has any
 };
 void prepare(VerifiedProgram& p, const PrepareOptions& options = {});
 }

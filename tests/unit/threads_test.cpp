@@ -5,10 +5,15 @@
 // threads (LoadOptions::threads: parallel regex compiles and index builds) does not race.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <chrono>
+#include <stdexcept>
 #include <thread>
 
 #include "compiler/pipeline.hpp"
 #include "runtime/input/reader.hpp"
+#include "runtime/vm/parallel.hpp"
+#include "runtime/vm/program.hpp"
 #include "sigmatch/runtime.hpp"
 #include "tests/support/harness.hpp"
 
@@ -86,4 +91,56 @@ TEST_CASE("concurrent matching with one shared program") {
     });
   for (auto& th : threads) th.join();
   for (int t = 0; t < kThreads; ++t) CHECK(mismatches[t] == 0);
+}
+
+// vm::SpinPool, which runs a threaded load's phases and `scan -j`'s pieces: every item runs
+// once, on a worker index below workers(), each worker's items one after another (the per-worker
+// slots below are written without locks: TSan would report two workers sharing an index); the
+// first exception reaches the caller and the pool stays usable; helpers that slept (no work for
+// kSpinMs) wake for the next phase; a pool in scope serves a load run on this thread.
+TEST_CASE("SpinPool: phases, worker slots, exceptions, sleeping helpers, scope") {
+  vm::SpinPool pool(3);
+  REQUIRE(pool.workers() == 4);
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{1000}}) {
+    std::vector<std::atomic<int>> ran(n);
+    std::vector<std::size_t> per_worker(pool.workers(), 0);
+    pool.run(n, [&](std::size_t i, unsigned w) {
+      ran[i].fetch_add(1);
+      REQUIRE(w < 4);
+      ++per_worker[w];
+    });
+    std::size_t total = 0;
+    for (std::size_t w = 0; w < per_worker.size(); ++w) total += per_worker[w];
+    CHECK(total == n);
+    for (auto& r : ran) CHECK(r.load() == 1);
+  }
+  CHECK_THROWS_AS(pool.run(100, [](std::size_t i, unsigned) {
+    if (i == 37) throw std::runtime_error("item 37");
+  }), std::runtime_error);
+  std::atomic<int> after{0};
+  pool.run(50, [&](std::size_t, unsigned) { after.fetch_add(1); });
+  CHECK(after.load() == 50);
+  std::this_thread::sleep_for(std::chrono::milliseconds(3 * vm::SpinPool::kSpinMs));  // helpers sleep
+  std::atomic<int> woke{0};
+  pool.run(64, [&](std::size_t, unsigned) { woke.fetch_add(1); });
+  CHECK(woke.load() == 64);
+
+  // A threaded load in the pool's scope runs on it, and gives the same program as a serial one.
+  const std::string root = std::string(SIGMATCH_TESTS_DIR) + "/..";
+  diag::DiagSink sink;
+  auto c = compile_paths({root + "/rules/windows/security", std::string(SIGMATCH_TESTS_DIR) + "/e2e/semantics/rules"}, {}, sink);
+  REQUIRE(!sink.has_errors());
+  LoadOptions threaded;
+  threaded.threads = 4;
+  std::shared_ptr<const Program> serial, scoped;
+  REQUIRE(Program::load(c.image, &serial).ok());
+  {
+    const vm::SpinPool::Scope scope(&pool);
+    CHECK(vm::SpinPool::current() == &pool);
+    REQUIRE(Program::load(c.image, &scoped, threaded).ok());
+  }
+  CHECK(vm::SpinPool::current() == nullptr);
+  CHECK(serial->rule_count() == scoped->rule_count());
+  CHECK(serial->verified().pred_rules == scoped->verified().pred_rules);
+  CHECK(serial->verified().field_flags == scoped->verified().field_flags);
 }
