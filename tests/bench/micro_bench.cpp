@@ -106,13 +106,14 @@ std::unique_ptr<Workload> make_workload(const std::vector<std::string>& rule_pat
   return w;
 }
 
-std::vector<std::string> rules100() {
+std::vector<std::string> rule_list(const char* env, const std::string& fallback) {
   std::vector<std::string> out;
-  std::istringstream list(read_whole(env_or("SIGMATCH_BENCH_RULES100", SIGMATCH_BENCH_DEFAULT_RULES100)));
+  std::istringstream list(read_whole(env_or(env, fallback)));
   for (std::string line; std::getline(list, line);)
     if (!line.empty()) out.push_back(line);
   return out;
 }
+std::vector<std::string> rules100() { return rule_list("SIGMATCH_BENCH_RULES100", SIGMATCH_BENCH_DEFAULT_RULES100); }
 
 void run_vm(benchmark::State& state, Workload& w) {
   if (!w.error.empty()) {
@@ -186,6 +187,24 @@ void BM_vm_100_windows_rules(benchmark::State& state) {
   run_vm(state, *w);
 }
 BENCHMARK(BM_vm_100_windows_rules)->Unit(benchmark::kMicrosecond);
+
+// All SigmaHQ Windows rules (run_bench.sh's rules-windows.txt) on the same 1,000 pre-parsed
+// records, evaluated over and over: the VM's cost when its working set stays warm. Set beside
+// an end-to-end scan of the same records (`sigmatch_bench --mode vm` minus `--mode parse`), it
+// says how much of a scan's evaluation is the parser and the VM evicting each other's state.
+void BM_vm_all_windows_rules(benchmark::State& state) {
+  static auto w = [] {
+    auto paths = rule_list("SIGMATCH_BENCH_RULES_WINDOWS", SIGMATCH_BENCH_DEFAULT_RULES_WINDOWS);
+    if (paths.empty()) {
+      auto e = std::make_unique<Workload>();
+      e->error = "no all-Windows rule list (run tests/bench/run_bench.sh first)";
+      return e;
+    }
+    return make_workload(paths);
+  }();
+  run_vm(state, *w);
+}
+BENCHMARK(BM_vm_all_windows_rules)->Unit(benchmark::kMicrosecond);
 
 // Values shaped like the workload's hottest fields.
 const std::string kCommandLine =

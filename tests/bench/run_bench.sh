@@ -204,6 +204,7 @@ echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 micro=$data/bin/sigmatch_micro_bench
 if [ -x "$micro" ] && [ "$have_corpus" = 1 ]; then
   SIGMATCH_BENCH_EVENTS=$events SIGMATCH_BENCH_RULES100=$data/rules100.txt \
+    SIGMATCH_BENCH_RULES_WINDOWS=$data/rules-windows.txt \
     "$micro" --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
     --benchmark_filter='BM_(vm|handwritten)' --benchmark_min_time=0.5 > "$data/micro.txt" 2>&1 || true
 fi
