@@ -259,7 +259,7 @@ groups = [["VM -O1, shipped rules", "VM -O0, shipped rules", "hand-written C++, 
           ["VM -O1, all Windows rules", "VM -O0, all Windows rules", "VM -O1 without dispatch, all Windows rules",
            "VM -O1 without literal-guards, all Windows rules", "VM -O1 without scan cache, all Windows rules",
            "VM -O1 without regex guards, all Windows rules", "VM -O1 without prefilter clauses, all Windows rules",
-           "VM -O1 without kill lists, all Windows rules"],
+           "VM -O1 without kill lists, all Windows rules", "VM -O1 without deferred clauses, all Windows rules"],
           ["VM -O1, all Windows rules (ref. check)", "reference, all Windows rules"]]
 print()
 for g in groups:
