@@ -113,7 +113,6 @@ std::vector<std::string> rule_list(const char* env, const std::string& fallback)
     if (!line.empty()) out.push_back(line);
   return out;
 }
-std::vector<std::string> rules100() { return rule_list("SIGMATCH_BENCH_RULES100", SIGMATCH_BENCH_DEFAULT_RULES100); }
 
 void run_vm(benchmark::State& state, Workload& w) {
   if (!w.error.empty()) {
@@ -174,16 +173,20 @@ void BM_handwritten_shipped_rules(benchmark::State& state) {
 }
 BENCHMARK(BM_handwritten_shipped_rules)->Unit(benchmark::kMicrosecond);
 
+// The workload of the rules a list file names (run_bench.sh writes the lists), or one that
+// reports why it is missing.
+std::unique_ptr<Workload> listed_workload(const char* env, const std::string& fallback, const char* what) {
+  auto paths = rule_list(env, fallback);
+  if (paths.empty()) {
+    auto e = std::make_unique<Workload>();
+    e->error = std::string("no ") + what + " rule list (run tests/bench/run_bench.sh first)";
+    return e;
+  }
+  return make_workload(paths);
+}
+
 void BM_vm_100_windows_rules(benchmark::State& state) {
-  static auto w = [] {
-    auto paths = rules100();
-    if (paths.empty()) {
-      auto e = std::make_unique<Workload>();
-      e->error = "no 100-rule list (run tests/bench/run_bench.sh first)";
-      return e;
-    }
-    return make_workload(paths);
-  }();
+  static auto w = listed_workload("SIGMATCH_BENCH_RULES100", SIGMATCH_BENCH_DEFAULT_RULES100, "100-rule");
   run_vm(state, *w);
 }
 BENCHMARK(BM_vm_100_windows_rules)->Unit(benchmark::kMicrosecond);
@@ -193,15 +196,8 @@ BENCHMARK(BM_vm_100_windows_rules)->Unit(benchmark::kMicrosecond);
 // an end-to-end scan of the same records (`sigmatch_bench --mode vm` minus `--mode parse`), it
 // says how much of a scan's evaluation is the parser and the VM evicting each other's state.
 void BM_vm_all_windows_rules(benchmark::State& state) {
-  static auto w = [] {
-    auto paths = rule_list("SIGMATCH_BENCH_RULES_WINDOWS", SIGMATCH_BENCH_DEFAULT_RULES_WINDOWS);
-    if (paths.empty()) {
-      auto e = std::make_unique<Workload>();
-      e->error = "no all-Windows rule list (run tests/bench/run_bench.sh first)";
-      return e;
-    }
-    return make_workload(paths);
-  }();
+  static auto w =
+      listed_workload("SIGMATCH_BENCH_RULES_WINDOWS", SIGMATCH_BENCH_DEFAULT_RULES_WINDOWS, "all-Windows");
   run_vm(state, *w);
 }
 BENCHMARK(BM_vm_all_windows_rules)->Unit(benchmark::kMicrosecond);
