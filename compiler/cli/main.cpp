@@ -9,11 +9,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <exception>
-#include <system_error>
 #include <cstdint>
 #include <cstring>
 #include <cstdio>
@@ -23,7 +21,6 @@
 #include <map>
 #include <optional>
 #include <sstream>
-#include <thread>
 
 #include "compiler/pipeline.hpp"
 #include "compiler/sema/check.hpp"

@@ -2,11 +2,11 @@
 // counter to the caller and a pool's helpers. A program loaded for `scan -j N` compiles its
 // regexes and builds its literal indexes this way (LoadOptions::threads); each item writes only
 // its own slot, so the program is the same for any thread count. SpinPool's helpers spin
-// between parallel phases instead of sleeping: on the 2-vCPU guests measured here a sleeping
-// thread (a new one, or one woken through a condition variable) started 0.1 to 5 ms after it
-// was asked to, ~2 ms on average, which each phase of a ~35 ms load paid again.
-// Tested by tests/unit/vm_test.cpp (a load with threads matches like one without), the
-// verifier_test thread cases, and the TSan build's threads_test.
+// between parallel phases instead of sleeping: on the 2-vCPU guest measured here a sleeping
+// thread started 0.02 to 4.1 ms after it was asked to (a new one 0.8-4.1 ms in 8 tries, one
+// woken through a condition variable 0.02-3.4 ms in 6), which each phase of a ~35 ms load paid
+// again. Tested by tests/unit/vm_test.cpp (a load with threads matches like one without), the
+// verifier_test thread cases, and the TSan build's threads_test (SpinPool's own case too).
 #pragma once
 #include <algorithm>
 #include <atomic>
