@@ -89,6 +89,8 @@ class SpinPool {
   SpinPool& operator=(const SpinPool&) = delete;
   unsigned helpers() const { return static_cast<unsigned>(threads_.size()); }
   unsigned workers() const { return helpers() + 1; }
+  // Phases handed to the helpers so far (each run() of more than one item that has helpers).
+  std::uint64_t phases() const { return epoch_.load(std::memory_order_relaxed); }
 
   // fn(i, w) for every i in [0, n), w being the worker that runs it (0 the caller, 1.. the
   // helpers, each running its items one after another); the first exception an item throws is

@@ -137,7 +137,9 @@ TEST_CASE("SpinPool: phases, worker slots, exceptions, sleeping helpers, scope")
   {
     const vm::SpinPool::Scope scope(&pool);
     CHECK(vm::SpinPool::current() == &pool);
+    const std::uint64_t before = pool.phases();
     REQUIRE(Program::load(c.image, &scoped, threaded).ok());
+    CHECK(pool.phases() == before + 2);  // the regex compiles and the index builds, on this pool
   }
   CHECK(vm::SpinPool::current() == nullptr);
   CHECK(serial->rule_count() == scoped->rule_count());
